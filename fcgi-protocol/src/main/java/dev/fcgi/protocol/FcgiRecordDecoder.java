@@ -103,10 +103,12 @@ public class FcgiRecordDecoder extends ByteToMessageDecoder {
         decode(ctx, in, out);
         if (state != State.DISCARD && (state != State.HEADER || in.isReadable())) {
             int partial = in.readableBytes();
+            String where = state == State.HEADER
+                    ? "after " + partial + " of the 8 header bytes"
+                    : "inside a record (" + (type == null ? "type " + typeCode : type) + ", request " + requestId + ')';
             state = State.DISCARD;
             in.skipBytes(partial);
-            throw new FcgiProtocolException("connection closed inside a record ("
-                    + (type == null ? "type " + typeCode : type) + ", request " + requestId + ')');
+            throw new FcgiProtocolException("connection closed " + where);
         }
     }
 

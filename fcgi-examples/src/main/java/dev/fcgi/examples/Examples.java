@@ -1,0 +1,38 @@
+package dev.fcgi.examples;
+
+import dev.fcgi.examples.echo.EchoExample;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The examples jar's entry point: {@code java -jar fcgi-examples.jar <example> [options]}.
+ */
+public final class Examples {
+
+    private static final Map<String, Example> EXAMPLES = new TreeMap<>(Map.of(
+            "echo", new Example("answers every request with a JSON description of what arrived", EchoExample::main)));
+
+    private Examples() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0 || !EXAMPLES.containsKey(args[0])) {
+            System.err.println("usage: java -jar fcgi-examples.jar <example> [options]");
+            System.err.println("examples:");
+            EXAMPLES.forEach((name, example) -> System.err.printf("  %-8s %s%n", name, example.description()));
+            System.exit(args.length == 0 || args[0].equals("-h") || args[0].equals("--help") ? 0 : 2);
+            return;
+        }
+        EXAMPLES.get(args[0]).main().run(Arrays.copyOfRange(args, 1, args.length));
+    }
+
+    private record Example(String description, Main main) {
+    }
+
+    @FunctionalInterface
+    private interface Main {
+        void run(String[] args) throws Exception;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.fcgi.examples.echo;
+
+import dev.fcgi.protocol.server.FcgiServer;
+
+/**
+ * Runs {@link EchoHandler}: {@code echo --listen 127.0.0.1:9000} (repeatable; also {@code --listen
+ * unix:/path/to.sock}, or {@code --inherited} to accept on the socket a web server passed as fd 0).
+ */
+public final class EchoExample {
+
+    private EchoExample() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        FcgiServer.Builder builder = FcgiServer.builder().handler(new EchoHandler());
+        boolean listening = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--listen" -> {
+                    if (i + 1 >= args.length) {
+                        usage("--listen needs an address");
+                    }
+                    builder.listen(args[++i]);
+                    listening = true;
+                }
+                case "--inherited" -> {
+                    builder.listenInherited();
+                    listening = true;
+                }
+                case "-h", "--help" -> usage(null);
+                default -> usage("unknown option: " + args[i]);
+            }
+        }
+        if (!listening) {
+            builder.listen("127.0.0.1:9000");
+        }
+        FcgiServer server = builder.build().start();
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "fcgi-shutdown"));
+        System.out.println("echo: listening on " + server.localAddresses());
+        server.awaitClose();
+    }
+
+    private static void usage(String error) {
+        if (error != null) {
+            System.err.println("echo: " + error);
+        }
+        System.err.println("usage: echo [--listen 127.0.0.1:9000 | --listen unix:/path/to.sock | --inherited]...");
+        System.exit(error == null ? 0 : 2);
+    }
+}

@@ -1,0 +1,497 @@
+package dev.fcgi.protocol.server;
+
+import dev.fcgi.protocol.FcgiRecordDecoder;
+import dev.fcgi.protocol.FcgiRecordEncoder;
+import dev.fcgi.protocol.FcgiRole;
+import dev.fcgi.protocol.FcgiTransport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A FastCGI application server: listens on TCP and Unix domain sockets, speaks FastCGI 1.0 with multiplexing and
+ * keep-conn, and runs an {@link FcgiHandler} for every request.
+ *
+ * <pre>{@code
+ * try (FcgiServer server = FcgiServer.builder()
+ *         .listen("127.0.0.1:9000")
+ *         .handler((request, response) -> response.body().write("Hello".getBytes(UTF_8)))
+ *         .build()
+ *         .start()) {
+ *     server.awaitClose();
+ * }
+ * }</pre>
+ *
+ * By default the handler runs on a virtual thread per request and may block. Every limit has a builder method
+ * with a documented default; see the README's configuration table.
+ */
+public final class FcgiServer implements AutoCloseable {
+
+    private static final Logger logger = LoggerFactory.getLogger(FcgiServer.class);
+
+    private final List<SocketAddress> listen;
+    private final boolean listenInherited;
+    private final ServerConfig config;
+    private final EventLoopGroup group;
+    private final boolean ownsGroup;
+    private final ExecutorService ownedExecutor;
+    private final WriteBufferWaterMark waterMark;
+    private final ServerCounters counters;
+    private final List<ServerChannel> serverChannels = new CopyOnWriteArrayList<>();
+    private final ChannelGroup connections = new DefaultChannelGroup("fcgi-connections", GlobalEventExecutor.INSTANCE);
+    private final List<Path> socketFiles = new CopyOnWriteArrayList<>();
+    private volatile boolean closed;
+
+    private FcgiServer(Builder builder, ServerConfig config, ExecutorService ownedExecutor) {
+        this.listen = List.copyOf(builder.listen);
+        this.listenInherited = builder.listenInherited;
+        this.config = config;
+        this.ownsGroup = builder.group == null;
+        this.group = ownsGroup ? FcgiTransport.newEventLoopGroup(builder.ioThreads, "fcgi-io") : builder.group;
+        this.ownedExecutor = ownedExecutor;
+        this.waterMark = builder.waterMark;
+        this.counters = new ServerCounters(config.maxConcurrentRequests());
+    }
+
+    /** A builder with every setting at its default. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Binds every listen address and starts accepting connections.
+     *
+     * @throws IOException when an address cannot be bound (the server is then closed)
+     */
+    public FcgiServer start() throws IOException {
+        try {
+            if (listenInherited) {
+                ServerChannel inherited = FcgiTransport.inheritedServerChannel(group);
+                if (inherited == null) {
+                    throw new IOException("standard input (fd 0) is not a listening socket");
+                }
+                ChannelFuture future = bootstrap(null).channelFactory(() -> inherited).register().sync();
+                serverChannels.add((ServerChannel) future.channel());
+                logger.info("FastCGI server listening on the inherited socket {}",
+                        FcgiTransport.formatAddress(inherited.localAddress()));
+            }
+            for (SocketAddress address : listen) {
+                Path socket = FcgiTransport.unixPath(address);
+                if (socket != null) {
+                    removeStaleSocket(socket);
+                }
+                ChannelFuture future = bootstrap(address).bind(FcgiTransport.transportAddress(group, address));
+                future.awaitUninterruptibly();
+                if (!future.isSuccess()) {
+                    throw new IOException("cannot listen on " + FcgiTransport.formatAddress(address) + ": "
+                            + future.cause().getMessage(), future.cause());
+                }
+                if (socket != null) {
+                    socketFiles.add(socket);
+                }
+                serverChannels.add((ServerChannel) future.channel());
+                logger.info("FastCGI server listening on {} ({} transport)",
+                        FcgiTransport.formatAddress(future.channel().localAddress()),
+                        FcgiTransport.isEpollAvailable() && ownsGroup ? "epoll" : "configured");
+            }
+            return this;
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IOException("interrupted while binding", e);
+        }
+    }
+
+    private ServerBootstrap bootstrap(SocketAddress address) {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+                .handler(new AcceptLimiter(config, counters, serverChannels, connections))
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast("idle", new IdleStateHandler(
+                                config.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS));
+                        ch.pipeline().addLast("decoder", new FcgiRecordDecoder());
+                        ch.pipeline().addLast("encoder", FcgiRecordEncoder.INSTANCE);
+                        ch.pipeline().addLast("fcgi", new FcgiServerHandler(config, counters));
+                    }
+                });
+        if (address != null) {
+            bootstrap.channelFactory(FcgiTransport.serverChannelFactory(group, address));
+            if (address instanceof InetSocketAddress) {
+                bootstrap.option(ChannelOption.SO_REUSEADDR, true);
+                bootstrap.childOption(ChannelOption.TCP_NODELAY, true);
+            }
+        }
+        return bootstrap;
+    }
+
+    private static void removeStaleSocket(Path socket) throws IOException {
+        if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            PosixFileAttributes attributes = Files.readAttributes(socket, PosixFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (!attributes.isOther()) {
+                throw new IOException("cannot listen on " + socket + ": a file that is not a socket is in the way");
+            }
+            Files.delete(socket);
+        }
+    }
+
+    /** The bound addresses (with the real port when port 0 was asked for). */
+    public List<SocketAddress> localAddresses() {
+        List<SocketAddress> addresses = new ArrayList<>();
+        for (ServerChannel channel : serverChannels) {
+            SocketAddress local = channel.localAddress();
+            Path path = FcgiTransport.unixPath(local);
+            addresses.add(path != null ? java.net.UnixDomainSocketAddress.of(path) : local);
+        }
+        return addresses;
+    }
+
+    /** The first bound address. */
+    public SocketAddress localAddress() {
+        return localAddresses().get(0);
+    }
+
+    /** The number of open connections. */
+    public int connectionCount() {
+        return counters.connections();
+    }
+
+    /** The number of requests between BEGIN_REQUEST and END_REQUEST. */
+    public int activeRequestCount() {
+        return counters.requests();
+    }
+
+    /** Blocks until the server is closed (from another thread or a shutdown hook). */
+    public void awaitClose() throws InterruptedException {
+        for (ServerChannel channel : serverChannels) {
+            channel.closeFuture().sync();
+        }
+        group.terminationFuture().await();
+    }
+
+    /**
+     * Stops listening, closes every connection (running handlers see their requests aborted) and releases the
+     * threads the server created. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (ServerChannel channel : serverChannels) {
+            channel.close().awaitUninterruptibly();
+        }
+        connections.close().awaitUninterruptibly();
+        for (Path socket : socketFiles) {
+            try {
+                Files.deleteIfExists(socket);
+            } catch (IOException e) {
+                logger.warn("cannot remove socket file {}: {}", socket, e.toString());
+            }
+        }
+        if (ownedExecutor != null) {
+            ownedExecutor.shutdown();
+        }
+        if (ownsGroup) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        }
+    }
+
+    /**
+     * Settings of an {@link FcgiServer}. Each limit is checked when set; {@link #build()} checks that a handler and
+     * at least one listen address are given.
+     */
+    public static final class Builder {
+
+        private final List<SocketAddress> listen = new ArrayList<>();
+        private boolean listenInherited;
+        private FcgiHandler handler;
+        private Executor executor;
+        private boolean handlerOnEventLoop;
+        private Set<FcgiRole> roles = EnumSet.allOf(FcgiRole.class);
+        private EventLoopGroup group;
+        private int ioThreads;
+        private int maxConnections = 1024;
+        private int maxRequestsPerConnection = 128;
+        private int maxConcurrentRequests = 4096;
+        private int maxParamsLength = 256 * 1024;
+        private int maxParams = 1000;
+        private long maxRequestBodyLength = Long.MAX_VALUE;
+        private int bodySpoolThreshold = 256 * 1024;
+        private Path spoolDirectory = Path.of(System.getProperty("java.io.tmpdir"));
+        private Duration headerTimeout = Duration.ofSeconds(10);
+        private Duration bodyReadTimeout = Duration.ofSeconds(60);
+        private Duration writeTimeout = Duration.ofSeconds(60);
+        private Duration idleTimeout = Duration.ofSeconds(120);
+        private Duration lingerTimeout = Duration.ofSeconds(2);
+        private int responseBufferSize = 32 * 1024;
+        private WriteBufferWaterMark waterMark = new WriteBufferWaterMark(64 * 1024, 128 * 1024);
+        private List<String> allowedClients = List.of();
+
+        private Builder() {
+        }
+
+        /** Adds a listen address: {@code 127.0.0.1:9000}, {@code [::1]:9000}, {@code 9000} or {@code unix:/path}. */
+        public Builder listen(String address) {
+            return listen(FcgiTransport.parseAddress(address));
+        }
+
+        /** Adds a listen address: an {@link InetSocketAddress} or a {@link java.net.UnixDomainSocketAddress}. */
+        public Builder listen(SocketAddress address) {
+            listen.add(Objects.requireNonNull(address, "address"));
+            return this;
+        }
+
+        /**
+         * Also accepts on the listening socket a web server passed as file descriptor 0 (FCGI_LISTENSOCK_FILENO), as
+         * mod_fcgid, lighttpd and spawn-fcgi do. When no allowed clients are set, {@code FCGI_WEB_SERVER_ADDRS}
+         * from the environment is applied.
+         */
+        public Builder listenInherited() {
+            listenInherited = true;
+            String addrs = System.getenv("FCGI_WEB_SERVER_ADDRS");
+            if (allowedClients.isEmpty() && addrs != null && !addrs.isBlank()) {
+                allowedClients(List.of(addrs.split(",")));
+            }
+            return this;
+        }
+
+        /** The request handler. Required. */
+        public Builder handler(FcgiHandler handler) {
+            this.handler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * Where handlers run. Default: a new virtual thread per request. An executor that throws
+         * {@link java.util.concurrent.RejectedExecutionException} makes the request end with FCGI_OVERLOADED.
+         * The server never shuts down an executor it was given.
+         */
+        public Builder executor(Executor executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * Runs the handler on the connection's event loop, once the whole request (params, body and data) has
+         * arrived, for handlers that never block. Body reads then never wait and response writes never wait for
+         * the connection (large responses collect in memory). Default: false.
+         */
+        public Builder handlerOnEventLoop(boolean onEventLoop) {
+            this.handlerOnEventLoop = onEventLoop;
+            return this;
+        }
+
+        /** The roles served; others get FCGI_UNKNOWN_ROLE. Default: RESPONDER, AUTHORIZER and FILTER. */
+        public Builder roles(FcgiRole... roles) {
+            if (roles.length == 0) {
+                throw new IllegalArgumentException("roles: none given (expected: at least one)");
+            }
+            this.roles = EnumSet.of(roles[0], roles);
+            return this;
+        }
+
+        /** The Netty event loop group to use, which the server then never shuts down. Default: its own. */
+        public Builder eventLoopGroup(EventLoopGroup group) {
+            this.group = Objects.requireNonNull(group, "group");
+            return this;
+        }
+
+        /** The number of I/O threads of the server's own event loop group. Default: 0, Netty's default (2 × cores). */
+        public Builder ioThreads(int threads) {
+            this.ioThreads = checkRange("ioThreads", threads, 0, 1024);
+            return this;
+        }
+
+        /** Open connections at most (FCGI_MAX_CONNS); past it the server stops accepting. Default: 1024. */
+        public Builder maxConnections(int max) {
+            this.maxConnections = checkRange("maxConnections", max, 1, 1 << 20);
+            return this;
+        }
+
+        /**
+         * Concurrent requests on one connection at most. 1 turns multiplexing off (FCGI_MPXS_CONNS=0) and answers a
+         * second request with FCGI_CANT_MPX_CONN; above 1, requests past it get FCGI_OVERLOADED. Default: 128.
+         */
+        public Builder maxRequestsPerConnection(int max) {
+            this.maxRequestsPerConnection = checkRange("maxRequestsPerConnection", max, 1, 0xFFFF);
+            return this;
+        }
+
+        /** Concurrent requests over all connections at most (FCGI_MAX_REQS); past it FCGI_OVERLOADED. Default: 4096. */
+        public Builder maxConcurrentRequests(int max) {
+            this.maxConcurrentRequests = checkRange("maxConcurrentRequests", max, 1, 1 << 24);
+            return this;
+        }
+
+        /** Bytes of one request's PARAMS stream at most; past it the request gets 431. Default: 256 KiB. */
+        public Builder maxParamsLength(int max) {
+            this.maxParamsLength = checkRange("maxParamsLength", max, 64, Integer.MAX_VALUE);
+            return this;
+        }
+
+        /** Name-value pairs of one request at most; past it the request gets 431. Default: 1000. */
+        public Builder maxParams(int max) {
+            this.maxParams = checkRange("maxParams", max, 1, Integer.MAX_VALUE);
+            return this;
+        }
+
+        /**
+         * Bytes of one request body at most; past it body reads fail and the answer is 413 unless the handler
+         * committed one. Default: unlimited (the web server's own limit, such as nginx's
+         * {@code client_max_body_size}, applies first).
+         */
+        public Builder maxRequestBodyLength(long max) {
+            if (max < 0) {
+                throw new IllegalArgumentException("maxRequestBodyLength: " + max + " (expected: >= 0)");
+            }
+            this.maxRequestBodyLength = max;
+            return this;
+        }
+
+        /** Unread body bytes kept in memory per request; the rest goes to a temporary file. Default: 256 KiB. */
+        public Builder bodySpoolThreshold(int bytes) {
+            this.bodySpoolThreshold = checkRange("bodySpoolThreshold", bytes, 0, Integer.MAX_VALUE);
+            return this;
+        }
+
+        /** Where large bodies are spooled. Default: {@code java.io.tmpdir}. */
+        public Builder spoolDirectory(Path directory) {
+            this.spoolDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /** Time from BEGIN_REQUEST to the end of PARAMS at most; then the request is ended. Default: 10 s. */
+        public Builder headerTimeout(Duration timeout) {
+            this.headerTimeout = checkPositive("headerTimeout", timeout);
+            return this;
+        }
+
+        /** Time a body read waits for data at most; then it fails. Default: 60 s. */
+        public Builder bodyReadTimeout(Duration timeout) {
+            this.bodyReadTimeout = checkPositive("bodyReadTimeout", timeout);
+            return this;
+        }
+
+        /** Time a response write waits for the connection to take data at most; then it fails. Default: 60 s. */
+        public Builder writeTimeout(Duration timeout) {
+            this.writeTimeout = checkPositive("writeTimeout", timeout);
+            return this;
+        }
+
+        /** Time a connection with no request in progress may stay silent; then it is closed. Default: 120 s. */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = checkPositive("idleTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * Time the server keeps reading (and discarding) the rest of a request body before it closes a connection
+         * without keep-conn, so that the web server gets no reset while still writing. Default: 2 s.
+         */
+        public Builder lingerTimeout(Duration timeout) {
+            this.lingerTimeout = checkPositive("lingerTimeout", timeout);
+            return this;
+        }
+
+        /** Size of the STDOUT records a response body is cut into. Default: 32 KiB. */
+        public Builder responseBufferSize(int bytes) {
+            this.responseBufferSize = checkRange("responseBufferSize", bytes, 256, 0xFFFF * 16);
+            return this;
+        }
+
+        /**
+         * Outbound bytes queued per connection before writers wait (high), and the level at which they resume
+         * (low). Default: 64 KiB / 128 KiB.
+         */
+        public Builder writeBufferWaterMark(int low, int high) {
+            this.waterMark = new WriteBufferWaterMark(checkRange("low", low, 0, high), high);
+            return this;
+        }
+
+        /**
+         * The web servers allowed to connect over TCP: IP addresses (as php-fpm's {@code listen.allowed_clients}
+         * and FastCGI's {@code FCGI_WEB_SERVER_ADDRS}); others are closed at accept. Default: any.
+         */
+        public Builder allowedClients(List<String> addresses) {
+            List<String> trimmed = new ArrayList<>();
+            for (String address : addresses) {
+                if (!address.isBlank()) {
+                    trimmed.add(address.strip());
+                }
+            }
+            this.allowedClients = List.copyOf(trimmed);
+            return this;
+        }
+
+        /** Checks the settings and creates the server, not yet listening. */
+        public FcgiServer build() {
+            if (handler == null) {
+                throw new IllegalStateException("handler not set");
+            }
+            if (listen.isEmpty() && !listenInherited) {
+                throw new IllegalStateException("no listen address set");
+            }
+            ExecutorService owned = executor == null
+                    ? Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("fcgi-handler-", 0).factory())
+                    : null;
+            ServerConfig config = new ServerConfig(handler, executor == null ? owned : executor, handlerOnEventLoop,
+                    Set.copyOf(roles), maxConnections, maxRequestsPerConnection, maxConcurrentRequests,
+                    maxParamsLength, maxParams, maxRequestBodyLength, bodySpoolThreshold, spoolDirectory,
+                    headerTimeout, bodyReadTimeout, writeTimeout, idleTimeout, lingerTimeout, responseBufferSize,
+                    allowedClients);
+            return new FcgiServer(this, config, owned);
+        }
+
+        private static int checkRange(String name, int value, int min, int max) {
+            if (value < min || value > max) {
+                throw new IllegalArgumentException(name + ": " + value + " (expected: " + min + " to " + max + ')');
+            }
+            return value;
+        }
+
+        private static Duration checkPositive(String name, Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
+            }
+            return value;
+        }
+    }
+}

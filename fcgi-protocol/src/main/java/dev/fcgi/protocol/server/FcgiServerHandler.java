@@ -1,0 +1,494 @@
+package dev.fcgi.protocol.server;
+
+import dev.fcgi.protocol.FcgiAbortRequest;
+import dev.fcgi.protocol.FcgiBeginRequest;
+import dev.fcgi.protocol.FcgiConstants;
+import dev.fcgi.protocol.FcgiData;
+import dev.fcgi.protocol.FcgiEndRequest;
+import dev.fcgi.protocol.FcgiGetValues;
+import dev.fcgi.protocol.FcgiGetValuesResult;
+import dev.fcgi.protocol.FcgiParams;
+import dev.fcgi.protocol.FcgiParamsException;
+import dev.fcgi.protocol.FcgiProtocolException;
+import dev.fcgi.protocol.FcgiProtocolStatus;
+import dev.fcgi.protocol.FcgiRecord;
+import dev.fcgi.protocol.FcgiRole;
+import dev.fcgi.protocol.FcgiStderr;
+import dev.fcgi.protocol.FcgiStdin;
+import dev.fcgi.protocol.FcgiStdout;
+import dev.fcgi.protocol.FcgiStreamRecord;
+import dev.fcgi.protocol.FcgiTransport;
+import dev.fcgi.protocol.FcgiUnknownType;
+import dev.fcgi.protocol.FcgiUnrecognizedRecord;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.collection.IntObjectMap;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The application side of one connection: demultiplexes records by request id, answers management records,
+ * enforces the limits, runs the handler for each request and ends every accepted request with exactly one
+ * END_REQUEST. All state is confined to the channel's event loop, except the writability gate that handler
+ * threads wait on.
+ *
+ * <p>Reactions to bad input: a record that breaks the framing (see {@link dev.fcgi.protocol.FcgiRecordDecoder}) or
+ * a BEGIN_REQUEST for an id in use closes the connection with a logged reason; records for an id that is not
+ * active, management records with a non-zero id and records only an application sends are ignored (logged at
+ * DEBUG); malformed or oversized PARAMS fail that request alone (400 or 431); an unknown role gets
+ * FCGI_UNKNOWN_ROLE; a request over a limit gets FCGI_CANT_MPX_CONN or FCGI_OVERLOADED.
+ */
+final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger logger = LoggerFactory.getLogger(FcgiServerHandler.class);
+
+    private final ServerConfig config;
+    private final ServerCounters counters;
+    private final IntObjectMap<Exchange> exchanges = new IntObjectHashMap<>();
+    private final ReentrantLock writabilityLock = new ReentrantLock();
+    private final Condition writabilityChanged = writabilityLock.newCondition();
+
+    private Channel channel;
+    private String name;
+    private boolean closeWhenIdle;
+    private int lingerRequestId = -1;
+    private ChannelFuture lastEnd;
+
+    FcgiServerHandler(ServerConfig config, ServerCounters counters) {
+        this.config = config;
+        this.counters = counters;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        SocketAddress remote = channel.remoteAddress();
+        name = remote == null || FcgiTransport.unixPath(channel.localAddress()) != null
+                ? FcgiTransport.formatAddress(channel.localAddress()) + '#' + channel.id().asShortText()
+                : FcgiTransport.formatAddress(remote);
+    }
+
+    // ---- inbound records
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FcgiRecord record)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        switch (record) {
+            case FcgiBeginRequest begin -> begin(begin);
+            case FcgiParams params -> params(params);
+            case FcgiStdin stdin -> stdin(stdin);
+            case FcgiData data -> data(data);
+            case FcgiAbortRequest abort -> abort(abort);
+            case FcgiGetValues query -> getValues(query);
+            case FcgiUnrecognizedRecord unrecognized -> unrecognized(unrecognized);
+            case FcgiStreamRecord stream -> {
+                logger.debug("{}: ignoring {} (only an application sends it)", name, stream);
+                stream.release();
+            }
+            default -> logger.debug("{}: ignoring {} (only an application sends it)", name, record);
+        }
+    }
+
+    private void begin(FcgiBeginRequest begin) {
+        int id = begin.requestId();
+        if (exchanges.containsKey(id)) {
+            throw new FcgiProtocolException("BEGIN_REQUEST for request " + id + ", which is active");
+        }
+        FcgiRole role = begin.role();
+        if (role == null || !config.roles().contains(role)) {
+            logger.debug("{}: request {}: role {} not served", name, id, begin.roleCode());
+            refuse(id, FcgiProtocolStatus.UNKNOWN_ROLE, begin.keepConn());
+            return;
+        }
+        if (exchanges.size() >= config.maxRequestsPerConnection()) {
+            refuse(id, config.maxRequestsPerConnection() == 1 ? FcgiProtocolStatus.CANT_MPX_CONN
+                    : FcgiProtocolStatus.OVERLOADED, begin.keepConn());
+            return;
+        }
+        if (!counters.tryAcquireRequest()) {
+            logger.warn("{}: request {} refused with FCGI_OVERLOADED: {} requests in progress (max concurrent requests)",
+                    name, id, config.maxConcurrentRequests());
+            refuse(id, FcgiProtocolStatus.OVERLOADED, begin.keepConn());
+            return;
+        }
+        Exchange exchange = new Exchange(this, config, id, role, begin.keepConn());
+        exchanges.put(id, exchange);
+        exchange.headerTimer = channel.eventLoop().schedule(() -> headerTimeout(exchange),
+                config.headerTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void refuse(int id, FcgiProtocolStatus status, boolean keepConn) {
+        ChannelFuture future = channel.writeAndFlush(new FcgiEndRequest(id, 0, status));
+        if (!keepConn) {
+            closeAfter(id, false, future);
+        }
+    }
+
+    private void params(FcgiParams params) {
+        try {
+            Exchange exchange = exchanges.get(params.requestId());
+            if (exchange == null || exchange.paramsEnded) {
+                logger.debug("{}: ignoring {} (request not active or its params ended)", name, params);
+                return;
+            }
+            if (!params.isEndOfStream()) {
+                exchange.decodeParams(params.content());
+                return;
+            }
+            FcgiParamsException error = exchange.endParams();
+            if (error != null) {
+                logger.info("{}: request {} answered {}: {}", name, exchange.requestId(), error.httpStatus(),
+                        error.getMessage());
+                if (exchange.claimWithoutHandler()) {
+                    exchange.response().sendError(error.httpStatus(), error.getMessage());
+                }
+                return;
+            }
+            if (!config.handlerOnEventLoop()) {
+                dispatch(exchange);
+            } else {
+                runOnEventLoopWhenComplete(exchange);
+            }
+        } finally {
+            params.release();
+        }
+    }
+
+    private void dispatch(Exchange exchange) {
+        if (!exchange.queue()) {
+            return;
+        }
+        try {
+            config.executor().execute(() -> exchange.run(config.handler()));
+        } catch (RejectedExecutionException e) {
+            logger.warn("{}: request {} refused with FCGI_OVERLOADED: the executor rejected it ({})", name,
+                    exchange.requestId(), e.getMessage());
+            if (exchange.claimWithoutHandler()) {
+                endRefused(exchange, FcgiProtocolStatus.OVERLOADED);
+            }
+        }
+    }
+
+    private void runOnEventLoopWhenComplete(Exchange exchange) {
+        if (exchange.inputComplete() && exchange.queue()) {
+            exchange.run(config.handler());
+        }
+    }
+
+    private void stdin(FcgiStdin stdin) {
+        Exchange exchange = exchanges.get(stdin.requestId());
+        if (exchange == null || exchange.stdinEnded) {
+            if (stdin.isEndOfStream() && stdin.requestId() == lingerRequestId) {
+                lingerRequestId = -1;
+                closeIfIdle();
+            }
+            stdin.release();
+            return;
+        }
+        if (stdin.isEndOfStream()) {
+            stdin.release();
+            exchange.stdinEnded = true;
+            exchange.stdinBody().end();
+            if (config.handlerOnEventLoop() && exchange.paramsEnded) {
+                runOnEventLoopWhenComplete(exchange);
+            }
+        } else {
+            exchange.stdinBody().offer(stdin.content());
+        }
+    }
+
+    private void data(FcgiData data) {
+        Exchange exchange = exchanges.get(data.requestId());
+        if (exchange == null || exchange.dataEnded) {
+            logger.debug("{}: ignoring {} (request not active, not FILTER, or its data ended)", name, data);
+            data.release();
+            return;
+        }
+        if (data.isEndOfStream()) {
+            data.release();
+            exchange.dataEnded = true;
+            exchange.dataBody().end();
+            if (config.handlerOnEventLoop() && exchange.paramsEnded) {
+                runOnEventLoopWhenComplete(exchange);
+            }
+        } else {
+            exchange.dataBody().offer(data.content());
+        }
+    }
+
+    private void abort(FcgiAbortRequest abort) {
+        Exchange exchange = exchanges.get(abort.requestId());
+        if (exchange == null) {
+            logger.debug("{}: ignoring ABORT_REQUEST for request {} (not active)", name, abort.requestId());
+            return;
+        }
+        if (exchange.abort("FCGI_ABORT_REQUEST from the web server")) {
+            end(exchange, 0, false);
+        }
+        signalWritability();
+    }
+
+    private void getValues(FcgiGetValues query) {
+        if (query.requestId() != FcgiConstants.NULL_REQUEST_ID) {
+            logger.debug("{}: ignoring GET_VALUES with request id {} (expected: 0)", name, query.requestId());
+            return;
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String variable : query.names()) {
+            switch (variable) {
+                case FcgiConstants.MAX_CONNS -> values.put(variable, Integer.toString(config.maxConnections()));
+                case FcgiConstants.MAX_REQS -> values.put(variable, Integer.toString(config.maxConcurrentRequests()));
+                case FcgiConstants.MPXS_CONNS -> values.put(variable, config.maxRequestsPerConnection() > 1 ? "1" : "0");
+                default -> {
+                    // unknown variables are left out of the answer
+                }
+            }
+        }
+        channel.writeAndFlush(new FcgiGetValuesResult(values));
+    }
+
+    private void unrecognized(FcgiUnrecognizedRecord record) {
+        if (record.requestId() == FcgiConstants.NULL_REQUEST_ID) {
+            channel.writeAndFlush(new FcgiUnknownType(0, record.type()));
+        } else {
+            logger.debug("{}: ignoring a record of unknown type {} for request {}", name, record.type(),
+                    record.requestId());
+        }
+    }
+
+    private void headerTimeout(Exchange exchange) {
+        if (exchange.paramsEnded || exchange.isEnded()) {
+            return;
+        }
+        logger.warn("{}: request {}: params not complete after {} ms (header timeout); ending it", name,
+                exchange.requestId(), config.headerTimeout().toMillis());
+        if (exchange.claimWithoutHandler()) {
+            end(exchange, 1, false);
+        }
+    }
+
+    // ---- ending requests and the connection
+
+    /** Answers a request that will not run with a refusal status. Event loop. */
+    private void endRefused(Exchange exchange, FcgiProtocolStatus status) {
+        if (!exchange.markEnded()) {
+            return;
+        }
+        ChannelFuture future = channel.writeAndFlush(new FcgiEndRequest(exchange.requestId(), 0, status));
+        removeExchange(exchange, future);
+    }
+
+    /**
+     * Ends a request: the end of STDOUT (and of STDERR when used) and END_REQUEST, at most once. Any thread; the
+     * records written so far by the caller's thread go out before these.
+     */
+    void end(Exchange exchange, int appStatus, boolean stderrUsed) {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(() -> end(exchange, appStatus, stderrUsed));
+            return;
+        }
+        if (!exchange.markEnded()) {
+            return;
+        }
+        ChannelFuture future = null;
+        if (channel.isActive()) {
+            int id = exchange.requestId();
+            if (exchange.paramsEnded) {
+                channel.write(FcgiStdout.endOfStream(id), channel.voidPromise());
+                if (stderrUsed) {
+                    channel.write(FcgiStderr.endOfStream(id), channel.voidPromise());
+                }
+            }
+            future = channel.writeAndFlush(new FcgiEndRequest(id, appStatus, FcgiProtocolStatus.REQUEST_COMPLETE));
+        }
+        removeExchange(exchange, future);
+    }
+
+    private void removeExchange(Exchange exchange, ChannelFuture endWritten) {
+        int id = exchange.requestId();
+        if (exchanges.get(id) == exchange) {
+            exchanges.remove(id);
+            counters.releaseRequest();
+        }
+        if (exchange.headerTimer != null) {
+            exchange.headerTimer.cancel(false);
+        }
+        if (exchange.isHandlerDone()) {
+            exchange.release();
+        }
+        if (!exchange.keepConn()) {
+            closeAfter(id, exchange.stdinEnded, endWritten);
+        } else if (endWritten != null) {
+            lastEnd = endWritten;
+        }
+    }
+
+    /** Called when a handler returned; frees the request if it has ended. Any thread. */
+    void handlerDone(Exchange exchange) {
+        channel.eventLoop().execute(() -> {
+            if (exchange.isEnded()) {
+                exchange.release();
+            }
+        });
+    }
+
+    /**
+     * Closes the connection once its requests have ended, after the web server has sent the rest of request
+     * {@code id}'s body (or the linger timeout passed), so that it gets no reset while still writing.
+     */
+    private void closeAfter(int id, boolean stdinEnded, ChannelFuture endWritten) {
+        closeWhenIdle = true;
+        lastEnd = endWritten;
+        if (!stdinEnded && channel.isActive()) {
+            lingerRequestId = id;
+            ScheduledFuture<?> ignored = channel.eventLoop().schedule(() -> {
+                if (lingerRequestId == id) {
+                    lingerRequestId = -1;
+                    closeIfIdle();
+                }
+            }, config.lingerTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
+        closeIfIdle();
+    }
+
+    private void closeIfIdle() {
+        if (!closeWhenIdle || !exchanges.isEmpty() || lingerRequestId >= 0) {
+            return;
+        }
+        if (lastEnd != null && !lastEnd.isDone()) {
+            lastEnd.addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        List<Exchange> active = new ArrayList<>(exchanges.values());
+        for (Exchange exchange : active) {
+            if (exchange.abort("connection closed by the web server")) {
+                end(exchange, 0, false);
+            }
+        }
+        signalWritability();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof IdleStateEvent && exchanges.isEmpty()) {
+            logger.debug("{}: closing after {} ms without a request (idle timeout)", name,
+                    config.idleTimeout().toMillis());
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof FcgiProtocolException) {
+            logger.warn("{}: closing the connection: {}", name, cause.getMessage());
+        } else if (cause instanceof IOException) {
+            logger.debug("{}: closing the connection: {}", name, cause.toString());
+        } else {
+            logger.warn("{}: closing the connection after an unexpected error", name, cause);
+        }
+        ctx.close();
+    }
+
+    // ---- used by handler threads
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        signalWritability();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    private void signalWritability() {
+        writabilityLock.lock();
+        try {
+            writabilityChanged.signalAll();
+        } finally {
+            writabilityLock.unlock();
+        }
+    }
+
+    /**
+     * Waits until the connection takes more data, so that a response never piles up in memory. Returns at once
+     * on the event loop (a handler there must not block) and when the connection is writable.
+     *
+     * @throws IOException when the request is aborted, the connection closes, or the write timeout passes
+     */
+    void awaitWritable(Exchange exchange) throws IOException {
+        if (channel.isWritable() || channel.eventLoop().inEventLoop()) {
+            return;
+        }
+        long timeout = config.writeTimeout().toNanos();
+        long deadline = System.nanoTime() + timeout;
+        writabilityLock.lock();
+        try {
+            while (!channel.isWritable()) {
+                exchange.checkWritable();
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IOException("response to " + exchange + ": the web server took no data for "
+                            + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms (write timeout)");
+                }
+                writabilityChanged.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("response to " + exchange + ": interrupted");
+        } finally {
+            writabilityLock.unlock();
+        }
+    }
+
+    void write(FcgiRecord record, boolean flush) {
+        if (flush) {
+            channel.writeAndFlush(record, channel.voidPromise());
+        } else {
+            channel.write(record, channel.voidPromise());
+        }
+    }
+
+    boolean isOpen() {
+        return channel.isActive();
+    }
+
+    ByteBufAllocator alloc() {
+        return channel.alloc();
+    }
+
+    SocketAddress peerAddress() {
+        return channel.remoteAddress();
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,283 @@
+package dev.fcgi.protocol.server;
+
+import io.netty.buffer.ByteBuf;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One incoming byte stream of a request (STDIN or DATA), written by the event loop and read by the handler. Up to
+ * {@code spoolThreshold} unread bytes stay in memory as the received buffers; past that, everything that follows
+ * goes to a temporary file, which the reader reads after the buffers, so memory stays bounded whatever the body
+ * size and however slowly the handler reads, and the connection never stops reading for it (other requests on the
+ * connection are not held up).
+ */
+final class RequestBody extends InputStream {
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final ArrayDeque<ByteBuf> buffers = new ArrayDeque<>();
+    private final long spoolThreshold;
+    private final Path spoolDirectory;
+    private final long readTimeoutNanos;
+    private final long maxLength;
+
+    // Guarded by lock.
+    private long buffered;
+    private long received;
+    private boolean ended;
+    private IOException failure;
+    private boolean closed;
+    private long fileLength;
+    private long fileReadPosition;
+
+    // Written by the event loop only; read by the reader under lock once published through fileLength.
+    private FileChannel file;
+    private Path filePath;
+
+    RequestBody(long spoolThreshold, Path spoolDirectory, long readTimeoutNanos, long maxLength) {
+        this.spoolThreshold = spoolThreshold;
+        this.spoolDirectory = spoolDirectory;
+        this.readTimeoutNanos = readTimeoutNanos;
+        this.maxLength = maxLength;
+    }
+
+    /** Adds received content, taking over the reference. Event loop only. */
+    void offer(ByteBuf content) {
+        int length = content.readableBytes();
+        lock.lock();
+        try {
+            if (closed || failure != null || ended) {
+                content.release();
+                return;
+            }
+            received += length;
+            if (received > maxLength) {
+                content.release();
+                failLocked(new BodyTooLargeException(maxLength));
+                return;
+            }
+            if (file == null && buffered + length <= spoolThreshold) {
+                buffers.add(content);
+                buffered += length;
+                changed.signalAll();
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        spool(content);
+    }
+
+    private void spool(ByteBuf content) {
+        try {
+            if (file == null) {
+                Files.createDirectories(spoolDirectory);
+                filePath = Files.createTempFile(spoolDirectory, "fcgi-body-", ".tmp");
+                file = FileChannel.open(filePath, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                        StandardOpenOption.DELETE_ON_CLOSE);
+            }
+            long position;
+            lock.lock();
+            try {
+                position = fileLength;
+            } finally {
+                lock.unlock();
+            }
+            int length = content.readableBytes();
+            content.getBytes(content.readerIndex(), file, position, length);
+            lock.lock();
+            try {
+                fileLength += length;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        } catch (IOException e) {
+            fail(new IOException("request body: cannot spool to " + spoolDirectory + ": " + e.getMessage(), e));
+        } finally {
+            content.release();
+        }
+    }
+
+    /** Marks the end of the stream. Event loop only. */
+    void end() {
+        lock.lock();
+        try {
+            ended = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Fails the stream: pending and later reads throw {@code cause}. Any thread. */
+    void fail(IOException cause) {
+        lock.lock();
+        try {
+            failLocked(cause);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void failLocked(IOException cause) {
+        if (failure == null && !ended) {
+            failure = cause;
+        }
+        changed.signalAll();
+    }
+
+    /** The number of bytes received so far. */
+    long received() {
+        lock.lock();
+        try {
+            return received;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the stream ended and was read to the end, or closed. */
+    boolean isEnded() {
+        lock.lock();
+        try {
+            return ended;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xFF;
+    }
+
+    @Override
+    public int read(byte[] target, int offset, int length) throws IOException {
+        java.util.Objects.checkFromIndexSize(offset, length, target.length);
+        if (length == 0) {
+            return 0;
+        }
+        lock.lock();
+        try {
+            long deadline = System.nanoTime() + readTimeoutNanos;
+            for (;;) {
+                if (closed) {
+                    throw new IOException("request body: stream closed");
+                }
+                ByteBuf head = buffers.peek();
+                if (head != null) {
+                    int n = Math.min(length, head.readableBytes());
+                    head.readBytes(target, offset, n);
+                    buffered -= n;
+                    if (!head.isReadable()) {
+                        buffers.poll().release();
+                    }
+                    return n;
+                }
+                if (fileReadPosition < fileLength) {
+                    int n = (int) Math.min(length, fileLength - fileReadPosition);
+                    int read = file.read(ByteBuffer.wrap(target, offset, n), fileReadPosition);
+                    fileReadPosition += read;
+                    return read;
+                }
+                if (failure != null) {
+                    throw failure instanceof BodyTooLargeException tooLarge ? new BodyTooLargeException(tooLarge)
+                            : new IOException(failure.getMessage(), failure);
+                }
+                if (ended) {
+                    return -1;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IOException("request body: no data for "
+                            + TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos) + " ms (body read timeout)");
+                }
+                try {
+                    changed.awaitNanos(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("request body: interrupted");
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int available() {
+        lock.lock();
+        try {
+            return (int) Math.min(Integer.MAX_VALUE, buffered + fileLength - fileReadPosition);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes the stream for the reader; the memory and file are freed by {@link #release()}. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+            releaseBuffersLocked();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Frees the buffers and deletes the spool file. Event loop only; the request is over. */
+    void release() {
+        lock.lock();
+        try {
+            closed = true;
+            releaseBuffersLocked();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (file != null) {
+            try {
+                file.close();
+            } catch (IOException ignored) {
+                // DELETE_ON_CLOSE removes it; nothing else to do
+            }
+        }
+    }
+
+    private void releaseBuffersLocked() {
+        ByteBuf buf;
+        while ((buf = buffers.poll()) != null) {
+            buf.release();
+        }
+        buffered = 0;
+    }
+
+    /** The body exceeded the server's maximum request body length. */
+    static final class BodyTooLargeException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        BodyTooLargeException(long maxLength) {
+            super("request body: more than " + maxLength + " bytes (max request body length)");
+        }
+
+        BodyTooLargeException(BodyTooLargeException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+}

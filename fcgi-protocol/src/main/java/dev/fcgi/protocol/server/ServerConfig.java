@@ -1,0 +1,35 @@
+package dev.fcgi.protocol.server;
+
+import dev.fcgi.protocol.FcgiRole;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executor;
+
+/**
+ * The settings a connection handler needs, fixed when the server starts. See {@link FcgiServer.Builder} for the
+ * meaning and default of each.
+ */
+record ServerConfig(
+        FcgiHandler handler,
+        Executor executor,
+        boolean handlerOnEventLoop,
+        Set<FcgiRole> roles,
+        int maxConnections,
+        int maxRequestsPerConnection,
+        int maxConcurrentRequests,
+        int maxParamsLength,
+        int maxParams,
+        long maxRequestBodyLength,
+        int bodySpoolThreshold,
+        Path spoolDirectory,
+        Duration headerTimeout,
+        Duration bodyReadTimeout,
+        Duration writeTimeout,
+        Duration idleTimeout,
+        Duration lingerTimeout,
+        int responseBufferSize,
+        List<String> allowedClients) {
+}

@@ -1,0 +1,50 @@
+package dev.fcgi.protocol.server;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Live counts shared by a server's connections: open connections and requests in progress.
+ */
+final class ServerCounters {
+
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger requests = new AtomicInteger();
+    private final int maxRequests;
+
+    ServerCounters(int maxRequests) {
+        this.maxRequests = maxRequests;
+    }
+
+    /** Counts a new request unless the server-wide limit is reached. */
+    boolean tryAcquireRequest() {
+        for (;;) {
+            int current = requests.get();
+            if (current >= maxRequests) {
+                return false;
+            }
+            if (requests.compareAndSet(current, current + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void releaseRequest() {
+        requests.decrementAndGet();
+    }
+
+    int requests() {
+        return requests.get();
+    }
+
+    int connectionOpened() {
+        return connections.incrementAndGet();
+    }
+
+    int connectionClosed() {
+        return connections.decrementAndGet();
+    }
+
+    int connections() {
+        return connections.get();
+    }
+}

@@ -1,0 +1,332 @@
+package dev.fcgi.protocol.server;
+
+import dev.fcgi.protocol.FcgiStderr;
+import dev.fcgi.protocol.FcgiStdout;
+import io.netty.buffer.ByteBuf;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The response of one exchange. Body bytes collect in a chunk of {@code responseBufferSize} bytes, sent as one
+ * STDOUT record when full or flushed; the first chunk carries the CGI header block. After each record sent from a
+ * handler thread the writer waits until the connection is writable again, which bounds the memory a response
+ * takes. Not thread-safe, like the request: one thread at a time uses it (the handler's, or the event loop
+ * before and instead of a handler).
+ */
+final class ServerResponse implements FcgiResponse {
+
+    private final Exchange exchange;
+    private final int bufferSize;
+    private final List<String[]> headers = new ArrayList<>(8);
+    private final OutputStream body = new BodyStream();
+    private final OutputStream stderr = new StderrStream();
+
+    private int status = 200;
+    private String reason;
+    private int appStatus;
+    private boolean committed;
+    private boolean finished;
+    private boolean stderrUsed;
+    private ByteBuf chunk;
+
+    ServerResponse(Exchange exchange, int bufferSize) {
+        this.exchange = exchange;
+        this.bufferSize = bufferSize;
+    }
+
+    @Override
+    public FcgiResponse status(int code) {
+        return status(code, HttpReasons.of(code));
+    }
+
+    @Override
+    public FcgiResponse status(int code, String reason) {
+        if (code < 100 || code > 999) {
+            throw new IllegalArgumentException("status: " + code + " (expected: 100 to 999)");
+        }
+        checkValue(reason);
+        if (!committed) {
+            this.status = code;
+            this.reason = reason;
+        }
+        return this;
+    }
+
+    @Override
+    public int status() {
+        return status;
+    }
+
+    @Override
+    public FcgiResponse header(String name, String value) {
+        if (name.equalsIgnoreCase("Status")) {
+            return statusLine(value);
+        }
+        checkName(name);
+        checkValue(value);
+        if (!committed) {
+            headers.removeIf(h -> h[0].equalsIgnoreCase(name));
+            headers.add(new String[] {name, value});
+        }
+        return this;
+    }
+
+    @Override
+    public FcgiResponse addHeader(String name, String value) {
+        if (name.equalsIgnoreCase("Status")) {
+            return statusLine(value);
+        }
+        checkName(name);
+        checkValue(value);
+        if (!committed) {
+            headers.add(new String[] {name, value});
+        }
+        return this;
+    }
+
+    private FcgiResponse statusLine(String value) {
+        String trimmed = value.strip();
+        int space = trimmed.indexOf(' ');
+        try {
+            int code = Integer.parseInt(space < 0 ? trimmed : trimmed.substring(0, space));
+            return space < 0 ? status(code) : status(code, trimmed.substring(space + 1).strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("Status header: '" + value + "' (expected: a code and a reason)");
+        }
+    }
+
+    @Override
+    public String header(String name) {
+        for (int i = headers.size() - 1; i >= 0; i--) {
+            if (headers.get(i)[0].equalsIgnoreCase(name)) {
+                return headers.get(i)[1];
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public OutputStream body() {
+        return body;
+    }
+
+    @Override
+    public OutputStream stderr() {
+        return stderr;
+    }
+
+    @Override
+    public FcgiResponse appStatus(int appStatus) {
+        this.appStatus = appStatus;
+        return this;
+    }
+
+    @Override
+    public boolean isCommitted() {
+        return committed;
+    }
+
+    @Override
+    public void finish() throws IOException {
+        complete(null);
+    }
+
+    /**
+     * Ends the response: sends what is buffered, the end of STDOUT (and STDERR) and END_REQUEST. A failure turns an
+     * uncommitted response into an error answer. Idempotent.
+     */
+    void complete(Throwable failure) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        if (failure != null) {
+            appStatus = appStatus == 0 ? 1 : appStatus;
+            if (!committed) {
+                releaseChunk();
+                headers.clear();
+                int code = failure instanceof RequestBody.BodyTooLargeException
+                        || failure.getCause() instanceof RequestBody.BodyTooLargeException ? 413 : 500;
+                status(code);
+                headers.add(new String[] {"Content-Type", "text/plain; charset=utf-8"});
+                appendToChunk((code + " " + HttpReasons.of(code) + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        if (!exchange.connection().isOpen()) {
+            releaseChunk();
+        } else {
+            sendChunk(false);
+        }
+        exchange.connection().end(exchange, appStatus, stderrUsed);
+    }
+
+    /** Answers with {@code code} and a short text body, without running a handler. */
+    void sendError(int code, String message) {
+        if (!committed) {
+            status(code);
+            headers.clear();
+            headers.add(new String[] {"Content-Type", "text/plain; charset=utf-8"});
+            releaseChunk();
+            appendToChunk((code + " " + HttpReasons.of(code) + ": " + message + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        complete(null);
+    }
+
+    /** Frees a chunk that will not be sent. */
+    void discard() {
+        finished = true;
+        releaseChunk();
+    }
+
+    private void releaseChunk() {
+        if (chunk != null) {
+            chunk.release();
+            chunk = null;
+        }
+    }
+
+    private void appendToChunk(byte[] bytes) {
+        if (chunk == null) {
+            chunk = exchange.connection().alloc().buffer(Math.max(bufferSize, bytes.length));
+        }
+        chunk.writeBytes(bytes);
+    }
+
+    private void write(byte[] bytes, int offset, int length) throws IOException {
+        Objects.checkFromIndexSize(offset, length, bytes.length);
+        while (length > 0) {
+            if (finished) {
+                return;
+            }
+            exchange.checkWritable();
+            if (chunk == null) {
+                chunk = exchange.connection().alloc().buffer(bufferSize);
+            }
+            int n = Math.min(length, bufferSize - chunk.readableBytes());
+            chunk.writeBytes(bytes, offset, n);
+            offset += n;
+            length -= n;
+            if (chunk.readableBytes() >= bufferSize) {
+                sendChunk(true);
+                exchange.connection().awaitWritable(exchange);
+            }
+        }
+    }
+
+    private void flushBody() throws IOException {
+        if (finished) {
+            return;
+        }
+        exchange.checkWritable();
+        sendChunk(true);
+        exchange.connection().awaitWritable(exchange);
+    }
+
+    /** Sends the buffered chunk (with the header block first when not committed yet) as one STDOUT record. */
+    private void sendChunk(boolean flush) {
+        ByteBuf content = chunk;
+        chunk = null;
+        if (!committed) {
+            committed = true;
+            byte[] head = headerBlock();
+            ByteBuf record = exchange.connection().alloc()
+                    .buffer(head.length + (content == null ? 0 : content.readableBytes()));
+            record.writeBytes(head);
+            if (content != null) {
+                record.writeBytes(content);
+                content.release();
+            }
+            content = record;
+        }
+        if (content == null) {
+            return;
+        }
+        if (!content.isReadable()) {
+            content.release();
+            return;
+        }
+        exchange.connection().write(new FcgiStdout(exchange.requestId(), content), flush);
+    }
+
+    private byte[] headerBlock() {
+        StringBuilder head = new StringBuilder(128);
+        head.append("Status: ").append(status).append(' ').append(reason == null ? HttpReasons.of(status) : reason)
+                .append("\r\n");
+        for (String[] header : headers) {
+            head.append(header[0]).append(": ").append(header[1]).append("\r\n");
+        }
+        head.append("\r\n");
+        return head.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private void writeStderr(byte[] bytes, int offset, int length) throws IOException {
+        Objects.checkFromIndexSize(offset, length, bytes.length);
+        if (finished || length == 0) {
+            return;
+        }
+        exchange.checkWritable();
+        stderrUsed = true;
+        ByteBuf content = exchange.connection().alloc().buffer(length);
+        content.writeBytes(bytes, offset, length);
+        exchange.connection().write(new FcgiStderr(exchange.requestId(), content), true);
+        exchange.connection().awaitWritable(exchange);
+    }
+
+    private static void checkName(String name) {
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException("header name is empty");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c <= ' ' || c >= 127 || c == ':') {
+                throw new IllegalArgumentException("header name: '" + name + "' (has a character not allowed in a token)");
+            }
+        }
+    }
+
+    private static void checkValue(String value) {
+        if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
+            throw new IllegalArgumentException("header value has a CR or LF: '" + value + "'");
+        }
+    }
+
+    private final class BodyStream extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            ServerResponse.this.write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            ServerResponse.this.write(b, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            flushBody();
+        }
+
+        @Override
+        public void close() throws IOException {
+            flushBody();
+        }
+    }
+
+    private final class StderrStream extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            writeStderr(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            writeStderr(b, off, len);
+        }
+    }
+
+}
