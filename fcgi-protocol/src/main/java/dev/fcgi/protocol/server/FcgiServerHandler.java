@@ -296,6 +296,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         if (!exchange.markEnded()) {
             return;
         }
+        detach(exchange);
         ChannelFuture future = channel.writeAndFlush(new FcgiEndRequest(exchange.requestId(), 0, status));
         removeExchange(exchange, future);
     }
@@ -312,6 +313,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         if (!exchange.markEnded()) {
             return;
         }
+        detach(exchange);
         ChannelFuture future = null;
         if (channel.isActive()) {
             int id = exchange.requestId();
@@ -326,12 +328,17 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         removeExchange(exchange, future);
     }
 
-    private void removeExchange(Exchange exchange, ChannelFuture endWritten) {
+    /** Forgets an ending request before its last records go out, so that its id and slot are free at once. */
+    private void detach(Exchange exchange) {
         int id = exchange.requestId();
         if (exchanges.get(id) == exchange) {
             exchanges.remove(id);
             counters.releaseRequest();
         }
+    }
+
+    private void removeExchange(Exchange exchange, ChannelFuture endWritten) {
+        int id = exchange.requestId();
         if (exchange.headerTimer != null) {
             exchange.headerTimer.cancel(false);
         }

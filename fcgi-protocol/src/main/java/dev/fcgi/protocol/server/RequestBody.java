@@ -148,6 +148,26 @@ final class RequestBody extends InputStream {
         }
     }
 
+    /** The bytes held in memory now. */
+    long bufferedBytes() {
+        lock.lock();
+        try {
+            return buffered;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the stream went to a temporary file. */
+    boolean isSpooled() {
+        lock.lock();
+        try {
+            return file != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Whether the stream ended and was read to the end, or closed. */
     boolean isEnded() {
         lock.lock();

@@ -1,0 +1,583 @@
+package dev.fcgi.protocol.server;
+
+import dev.fcgi.protocol.FcgiRole;
+import dev.fcgi.protocol.testing.RawFcgiConnection;
+import dev.fcgi.protocol.testing.RawFcgiConnection.Record;
+import dev.fcgi.protocol.testing.RawFcgiConnection.Response;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static dev.fcgi.protocol.testing.RawFcgiConnection.*;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Abort, multiplexing, limits, timeouts and streaming, statement by statement (numbers from
+ * shared/reference/fastcgi-spec.md).
+ */
+class ServerRequestLifecycleTest {
+
+    private static Map<String, String> params(String... pairs) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            map.put(pairs[i], pairs[i + 1]);
+        }
+        return map;
+    }
+
+    /** A handler that signals it runs, then waits to be aborted (or released). */
+    private static final class Blocking implements FcgiHandler {
+        final CountDownLatch started = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicBoolean sawAbort = new AtomicBoolean();
+        final AtomicReference<Throwable> bodyError = new AtomicReference<>();
+
+        @Override
+        public void handle(FcgiRequest request, FcgiResponse response) throws Exception {
+            CountDownLatch aborted = new CountDownLatch(1);
+            response.appStatus(42);
+            request.onAbort(() -> {
+                sawAbort.set(request.isAborted());
+                aborted.countDown();
+            });
+            started.countDown();
+            if (request.param("READ_BODY") != null) {
+                try {
+                    request.body().readAllBytes();
+                } catch (IOException e) {
+                    bodyError.set(e);
+                }
+            }
+            while (!aborted.await(10, TimeUnit.MILLISECONDS)) {
+                if (release.getCount() == 0) {
+                    response.appStatus(0);
+                    response.body().write("released".getBytes(UTF_8));
+                    return;
+                }
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("spec 49, 35: ABORT_REQUEST reaches the running handler; its END_REQUEST is the only one")
+    void abortRunningHandler() throws Exception {
+        Blocking handler = new Blocking();
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).params(1, params("READ_BODY", "1")).stream(STDIN, 1, "x".getBytes(UTF_8));
+            assertTrue(handler.started.await(10, TimeUnit.SECONDS));
+            conn.send(ABORT_REQUEST, 1, new byte[0]);
+            Response response = conn.readResponse(1);
+            assertEquals(42, response.end().appStatus(), "the handler's own completion, not a library ack");
+            assertEquals(0, response.end().protocolStatus());
+            assertTrue(handler.sawAbort.get());
+            assertNotNull(handler.bodyError.get(), "STDIN reads fail after an abort");
+            assertTrue(handler.bodyError.get().getMessage().contains("aborted"), handler.bodyError.get().getMessage());
+            // Spec 52: the kept connection serves a new request; no second END_REQUEST for id 1 arrives first.
+            handler.release.countDown();
+            conn.request(2, true, params(), new byte[0]);
+            Record next = conn.readRecord();
+            assertEquals(2, next.requestId());
+        }
+    }
+
+    @Test
+    @DisplayName("spec 50: an ABORT after STDIN ended, while the handler runs, is still delivered")
+    void abortAfterStdin() throws Exception {
+        Blocking handler = new Blocking();
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.request(1, false, params(), "body".getBytes(UTF_8));
+            assertTrue(handler.started.await(10, TimeUnit.SECONDS));
+            conn.send(ABORT_REQUEST, 1, new byte[0]);
+            assertEquals(42, conn.readResponse(1).end().appStatus());
+            assertTrue(conn.awaitClosed(), "spec 52: without KEEP_CONN the connection closes after END_REQUEST");
+        }
+    }
+
+    @Test
+    @DisplayName("spec 49: an ABORT before PARAMS ended ends the request at once, without a handler")
+    void abortBeforeHandler() throws Exception {
+        Blocking handler = new Blocking();
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).stream(PARAMS, 1, pairs(params("A", "b")));
+            conn.send(ABORT_REQUEST, 1, new byte[0]);
+            Response response = conn.readResponse(1);
+            assertEquals(1, response.records().size(), "only END_REQUEST: no STDOUT before PARAMS ended");
+            assertEquals(1, handler.started.getCount(), "the handler never ran");
+        }
+    }
+
+    @Test
+    @DisplayName("spec 51: ABORT for an inactive id gets no answer")
+    void abortInactive() throws Exception {
+        FcgiHandler hello = (request, response) -> response.body().write("hi".getBytes(UTF_8));
+        try (ServerFixture fixture = new ServerFixture(hello); RawFcgiConnection conn = fixture.connect()) {
+            conn.send(ABORT_REQUEST, 7, new byte[0]);
+            conn.request(1, true, params(), new byte[0]);
+            Record first = conn.readRecord();
+            assertEquals(1, first.requestId(), "nothing was sent for request 7");
+        }
+    }
+
+    @Test
+    @DisplayName("spec 42: when the web server closes the connection the running handler is told")
+    void connectionClosedAbortsHandler() throws Exception {
+        Blocking handler = new Blocking();
+        try (ServerFixture fixture = new ServerFixture(handler)) {
+            RawFcgiConnection conn = fixture.connect();
+            conn.request(1, true, params(), new byte[0]);
+            assertTrue(handler.started.await(10, TimeUnit.SECONDS));
+            conn.close();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (fixture.server.activeRequestCount() > 0 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertEquals(0, fixture.server.activeRequestCount());
+            assertTrue(handler.sawAbort.get());
+        }
+    }
+
+    @Test
+    @DisplayName("spec 45: requests on one connection run concurrently and finish out of order")
+    void multiplexedOutOfOrder() throws Exception {
+        CountDownLatch firstMayFinish = new CountDownLatch(1);
+        FcgiHandler handler = (request, response) -> {
+            if (request.requestId() == 1) {
+                firstMayFinish.await();
+            }
+            response.body().write(("r" + request.requestId()).getBytes(UTF_8));
+        };
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.request(1, true, params(), new byte[0]);
+            conn.request(2, true, params(), new byte[0]);
+            List<Record> others = new ArrayList<>();
+            assertEquals("r2", conn.readResponse(2, others).body(), "request 2 finishes first");
+            assertTrue(others.isEmpty());
+            firstMayFinish.countDown();
+            assertEquals("r1", conn.readResponse(1).body());
+        }
+    }
+
+    @Test
+    @DisplayName("spec 46: without multiplexing a second BEGIN gets FCGI_CANT_MPX_CONN and the first is unaffected")
+    void cantMpxConn() throws Exception {
+        Blocking handler = new Blocking();
+        try (ServerFixture fixture = new ServerFixture(handler, b -> b.maxRequestsPerConnection(1));
+             RawFcgiConnection conn = fixture.connect()) {
+            conn.request(1, true, params(), new byte[0]);
+            conn.request(2, true, params(), new byte[0]);
+            List<Record> others = new ArrayList<>();
+            Response refused = conn.readResponse(2, others);
+            assertEquals(1, refused.records().size());
+            assertEquals(1, refused.end().protocolStatus());
+            handler.release.countDown();
+            assertEquals("released", conn.readResponse(1).body());
+        }
+    }
+
+    @Test
+    @DisplayName("spec 47: past the per-connection and server-wide limits a BEGIN gets FCGI_OVERLOADED")
+    void overloaded() throws Exception {
+        Blocking handler = new Blocking();
+        try (ServerFixture fixture = new ServerFixture(handler, b -> b.maxRequestsPerConnection(2)
+                .maxConcurrentRequests(3));
+             RawFcgiConnection conn = fixture.connect(); RawFcgiConnection other = fixture.connect()) {
+            conn.request(1, true, params(), new byte[0]);
+            conn.request(2, true, params(), new byte[0]);
+            conn.request(3, true, params(), new byte[0]);
+            Response perConnection = conn.readResponse(3);
+            assertEquals(2, perConnection.end().protocolStatus());
+            other.request(1, true, params(), new byte[0]);
+            other.request(2, true, params(), new byte[0]);
+            Response serverWide = other.readResponse(2);
+            assertEquals(2, serverWide.end().protocolStatus(), "the fourth request over the server is refused");
+            handler.release.countDown();
+            List<Record> others = new ArrayList<>();
+            assertEquals("released", conn.readResponse(1, others).body());
+            if (others.stream().noneMatch(r -> r.type() == END_REQUEST)) {
+                assertEquals("released", conn.readResponse(2).body());
+            }
+            assertEquals("released", other.readResponse(1).body());
+        }
+    }
+
+    @Test
+    @DisplayName("an executor that rejects a request makes it end with FCGI_OVERLOADED")
+    void executorRejects() throws Exception {
+        FcgiHandler hello = (request, response) -> response.body().write("hi".getBytes(UTF_8));
+        try (ServerFixture fixture = new ServerFixture(hello, b -> b.executor(task -> {
+            throw new java.util.concurrent.RejectedExecutionException("queue full (test)");
+        })); RawFcgiConnection conn = fixture.connect()) {
+            conn.request(1, true, params(), new byte[0]);
+            Response response = conn.readResponse(1);
+            assertEquals(2, response.end().protocolStatus());
+            assertEquals(0, fixture.server.activeRequestCount(), "the request is no longer counted once it ended");
+        }
+    }
+
+    @Test
+    @DisplayName("spec 16, 56: params over the limit fail that request alone with 431")
+    void paramsTooLong() throws Exception {
+        FcgiHandler hello = (request, response) -> response.body().write("hi".getBytes(UTF_8));
+        try (ServerFixture fixture = new ServerFixture(hello, b -> b.maxParamsLength(1024).maxParams(10));
+             RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).begin(2, 1, true);
+            conn.params(1, params("BIG", "x".repeat(2000))).stdin(1, new byte[0]);
+            conn.params(2, params("SMALL", "y")).stdin(2, new byte[0]);
+            List<Record> others = new ArrayList<>();
+            Response tooLong = conn.readResponse(1, others);
+            assertEquals(431, tooLong.status());
+            Map<String, String> many = new HashMap<>();
+            for (int i = 0; i < 11; i++) {
+                many.put("P" + i, "v");
+            }
+            conn.request(3, true, many, new byte[0]);
+            assertEquals(431, conn.readResponse(3, others).status(), "more pairs than maxParams");
+            // a length field near 2^31 is refused before anything is allocated
+            conn.begin(4, 1, true).send(PARAMS, 4, new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xF0, 1})
+                    .params(4, params()).stdin(4, new byte[0]);
+            assertEquals(431, conn.readResponse(4, others).status());
+            Response fine = others.isEmpty() ? conn.readResponse(2) : null;
+            if (fine == null) {
+                assertEquals("hi", new String(others.stream().filter(r -> r.type() == STDOUT && r.requestId() == 2)
+                        .map(Record::text).reduce("", String::concat).getBytes(UTF_8), UTF_8).split("\r\n\r\n")[1]);
+            } else {
+                assertEquals("hi", fine.body());
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("spec 17: a pair cut off by the end of the PARAMS stream fails that request with 400")
+    void paramsTruncated() throws Exception {
+        FcgiHandler hello = (request, response) -> response.body().write("hi".getBytes(UTF_8));
+        try (ServerFixture fixture = new ServerFixture(hello); RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).send(PARAMS, 1, new byte[] {5, 3, 'A', 'B'}).params(1, params())
+                    .stdin(1, new byte[0]);
+            assertEquals(400, conn.readResponse(1).status());
+            conn.request(2, true, params(), new byte[0]);
+            assertEquals("hi", conn.readResponse(2).body());
+        }
+    }
+
+    @Test
+    @DisplayName("spec 57: params never ended are cut by the header timeout with an END_REQUEST")
+    void headerTimeout() throws Exception {
+        FcgiHandler hello = (request, response) -> response.body().write("hi".getBytes(UTF_8));
+        try (ServerFixture fixture = new ServerFixture(hello, b -> b.headerTimeout(Duration.ofMillis(200)));
+             RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, false).send(PARAMS, 1, pairs(params("A", "b")));
+            Response response = conn.readResponse(1);
+            assertEquals(1, response.records().size());
+            assertNotEquals(0, response.end().appStatus());
+            assertTrue(conn.awaitClosed());
+        }
+    }
+
+    @Test
+    @DisplayName("a connection opened and left silent is closed after the idle timeout")
+    void idleTimeout() throws Exception {
+        FcgiHandler hello = (request, response) -> response.body().write("hi".getBytes(UTF_8));
+        try (ServerFixture fixture = new ServerFixture(hello, b -> b.idleTimeout(Duration.ofMillis(200)));
+             RawFcgiConnection conn = fixture.connect()) {
+            assertTrue(conn.awaitClosed());
+        }
+    }
+
+    @Test
+    @DisplayName("spec 57: a stalled body read fails after the body read timeout")
+    void bodyReadTimeout() throws Exception {
+        AtomicReference<String> error = new AtomicReference<>();
+        FcgiHandler handler = (request, response) -> {
+            try {
+                request.body().readAllBytes();
+            } catch (IOException e) {
+                error.set(e.getMessage());
+                throw e;
+            }
+        };
+        try (ServerFixture fixture = new ServerFixture(handler, b -> b.bodyReadTimeout(Duration.ofMillis(200)));
+             RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).params(1, params()).stream(STDIN, 1, "some".getBytes(UTF_8));
+            assertEquals(500, conn.readResponse(1).status());
+            assertTrue(error.get().contains("body read timeout"), error.get());
+        }
+    }
+
+    @Test
+    @DisplayName("spec 30, 32: the handler starts when PARAMS end and can answer before STDIN arrives")
+    void streamsBeforeStdin() throws Exception {
+        FcgiHandler handler = (request, response) -> {
+            response.body().write("early ".getBytes(UTF_8));
+            response.body().flush();
+            response.body().write(request.body().readAllBytes());
+        };
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).params(1, params());
+            Record early = conn.readRecord();
+            assertEquals(STDOUT, early.type());
+            assertTrue(early.text().endsWith("early "), early.text());
+            conn.stdin(1, "late".getBytes(UTF_8));
+            assertEquals("late", conn.readResponse(1).body());
+        }
+    }
+
+    @Test
+    @DisplayName("spec 48, 75: a large body the handler does not read is spooled; another request on the connection runs")
+    void largeBodySpooledWithoutStallingOthers(@TempDir Path spool) throws Exception {
+        CountDownLatch readNow = new CountDownLatch(1);
+        FcgiHandler handler = (request, response) -> {
+            if (request.requestId() == 1) {
+                readNow.await();
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                byte[] buffer = new byte[8192];
+                int n;
+                long length = 0;
+                while ((n = request.body().read(buffer)) > 0) {
+                    sha.update(buffer, 0, n);
+                    length += n;
+                }
+                response.body().write((length + " " + HexFormat.of().formatHex(sha.digest())).getBytes(UTF_8));
+            } else {
+                response.body().write("second".getBytes(UTF_8));
+                readNow.countDown();
+            }
+        };
+        byte[] big = new byte[5_000_000];
+        new java.util.Random(1).nextBytes(big);
+        try (ServerFixture fixture = new ServerFixture(handler, b -> b.bodySpoolThreshold(64 * 1024)
+                .spoolDirectory(spool)); RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).params(1, params()).stdin(1, big);
+            conn.request(2, true, params(), new byte[0]);
+            List<Record> others = new ArrayList<>();
+            assertEquals("second", conn.readResponse(2, others).body(), "not held up by request 1's unread body");
+            Response response = others.isEmpty() ? conn.readResponse(1) : null;
+            String expected = big.length + " " + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(big));
+            assertEquals(expected, response.body());
+            try (var files = Files.list(spool)) {
+                assertEquals(0, files.count(), "spool files never outlive their request");
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a body over maxRequestBodyLength gets 413")
+    void bodyTooLarge() throws Exception {
+        FcgiHandler handler = (request, response) -> response.body().write(request.body().readAllBytes());
+        try (ServerFixture fixture = new ServerFixture(handler, b -> b.maxRequestBodyLength(1000));
+             RawFcgiConnection conn = fixture.connect()) {
+            conn.request(1, true, params(), new byte[1001]);
+            assertEquals(413, conn.readResponse(1).status());
+            conn.request(2, true, params(), new byte[1000]);
+            assertEquals(1000, conn.readResponse(2).body().length());
+        }
+    }
+
+    @Test
+    @DisplayName("spec 54: FILTER gets STDIN then the DATA stream, with FCGI_DATA_LENGTH in params")
+    void filterRole() throws Exception {
+        FcgiHandler handler = (request, response) -> {
+            String stdin = new String(request.body().readAllBytes(), UTF_8);
+            String data = new String(request.data().readAllBytes(), UTF_8);
+            response.body().write((request.role() + " " + stdin + " " + data + " " + request.param("FCGI_DATA_LENGTH"))
+                    .getBytes(UTF_8));
+        };
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 3, true).params(1, params("FCGI_DATA_LENGTH", "4", "FCGI_DATA_LAST_MOD", "0"))
+                    .stdin(1, "in".getBytes(UTF_8));
+            conn.stream(DATA, 1, "data".getBytes(UTF_8)).send(DATA, 1, new byte[0]);
+            assertEquals("FILTER in data 4", conn.readResponse(1).body());
+        }
+    }
+
+    @Test
+    @DisplayName("spec 55, 53: DATA for a RESPONDER is ignored; an AUTHORIZER accepts STDIN and may add Variable- headers")
+    void dataIgnoredAndAuthorizer() throws Exception {
+        FcgiHandler handler = (request, response) -> {
+            byte[] data = request.data().readAllBytes();
+            byte[] body = request.body().readAllBytes();
+            if (request.role() == FcgiRole.AUTHORIZER) {
+                response.header("Variable-USER", "alice");
+            }
+            response.body().write((request.role() + " " + data.length + " " + body.length).getBytes(UTF_8));
+        };
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).params(1, params()).send(DATA, 1, "ignored".getBytes(UTF_8)).stdin(1, new byte[3]);
+            assertEquals("RESPONDER 0 3", conn.readResponse(1).body());
+            conn.begin(2, 2, true).params(2, params()).stdin(2, new byte[2]);
+            Response authorized = conn.readResponse(2);
+            assertTrue(authorized.headers().contains("Variable-USER: alice"));
+            assertEquals("AUTHORIZER 0 2", authorized.body());
+        }
+    }
+
+    @Test
+    @DisplayName("finish(): the web server gets the whole answer while the handler goes on")
+    void finishEarly() throws Exception {
+        CountDownLatch clientGotAnswer = new CountDownLatch(1);
+        AtomicBoolean handlerWentOn = new AtomicBoolean();
+        CountDownLatch handlerDone = new CountDownLatch(1);
+        FcgiHandler handler = (request, response) -> {
+            response.body().write("done".getBytes(UTF_8));
+            response.finish();
+            response.body().write(" ignored".getBytes(UTF_8));
+            handlerWentOn.set(clientGotAnswer.await(10, TimeUnit.SECONDS));
+            handlerDone.countDown();
+        };
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.request(1, true, params(), new byte[0]);
+            assertEquals("done", conn.readResponse(1).body());
+            clientGotAnswer.countDown();
+            assertTrue(handlerDone.await(10, TimeUnit.SECONDS));
+            assertTrue(handlerWentOn.get());
+        }
+    }
+
+    @Test
+    @DisplayName("REQUEST_BODY_FILE: the body is read from the file the web server names")
+    void requestBodyFile(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("body");
+        Files.writeString(file, "from the file");
+        FcgiHandler handler = (request, response) -> response.body().write(request.body().readAllBytes());
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.request(1, true, params("REQUEST_BODY_FILE", file.toString()), new byte[0]);
+            assertEquals("from the file", conn.readResponse(1).body());
+        }
+    }
+
+    @Test
+    @DisplayName("spec 76: a response to a web server that stops reading blocks the writer with bounded memory")
+    void writeBlocksWhenNotWritable() throws Exception {
+        AtomicLong written = new AtomicLong();
+        AtomicReference<String> failure = new AtomicReference<>();
+        CountDownLatch done = new CountDownLatch(1);
+        FcgiHandler handler = (request, response) -> {
+            byte[] chunk = new byte[16 * 1024];
+            try {
+                for (int i = 0; i < 100_000; i++) {
+                    response.body().write(chunk);
+                    written.addAndGet(chunk.length);
+                }
+            } catch (IOException e) {
+                failure.set(e.getMessage());
+            } finally {
+                done.countDown();
+            }
+        };
+        try (ServerFixture fixture = new ServerFixture(handler, b -> b.writeTimeout(Duration.ofMillis(300)));
+             RawFcgiConnection conn = fixture.connect()) {
+            conn.request(1, true, params(), new byte[0]);
+            assertTrue(done.await(30, TimeUnit.SECONDS));
+            assertNotNull(failure.get(), "the write timed out instead of buffering 1.6 GB");
+            assertTrue(failure.get().contains("write timeout"), failure.get());
+            assertTrue(written.get() < 64L * 1024 * 1024,
+                    "written before blocking: " + written.get() + " bytes (socket buffers + water mark)");
+        }
+    }
+
+    @Test
+    @DisplayName("spec 10, 77: many concurrent writers on one connection never interleave bytes within records")
+    void concurrentWritersKeepRecordsWhole() throws Exception {
+        FcgiHandler handler = (request, response) -> {
+            int id = request.requestId();
+            byte[] chunk = new byte[3000 + id * 7];
+            java.util.Arrays.fill(chunk, (byte) id);
+            for (int i = 0; i < 100; i++) {
+                response.body().write(chunk);
+                if (i % 10 == 0) {
+                    response.body().flush();
+                }
+            }
+        };
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            int requests = 40;
+            for (int id = 1; id <= requests; id++) {
+                conn.request(id, true, params(), new byte[0]);
+            }
+            Map<Integer, java.io.ByteArrayOutputStream> bodies = new HashMap<>();
+            int ended = 0;
+            while (ended < requests) {
+                Record record = conn.readRecord();
+                if (record.type() == STDOUT) {
+                    bodies.computeIfAbsent(record.requestId(), k -> new java.io.ByteArrayOutputStream())
+                            .writeBytes(record.content());
+                } else if (record.type() == END_REQUEST) {
+                    ended++;
+                }
+            }
+            for (int id = 1; id <= requests; id++) {
+                String text = new String(bodies.get(id).toByteArray(), java.nio.charset.StandardCharsets.ISO_8859_1);
+                String body = text.substring(text.indexOf("\r\n\r\n") + 4);
+                assertEquals((3000 + id * 7) * 100, body.length());
+                for (int i = 0; i < body.length(); i++) {
+                    if (body.charAt(i) != (char) id) {
+                        fail("request " + id + ": byte " + i + " belongs to another request");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("spec 41: without KEEP_CONN the server reads the rest of the body before it closes")
+    void lingersForTheRestOfTheBody() throws Exception {
+        FcgiHandler handler = (request, response) -> response.body().write("early answer".getBytes(UTF_8));
+        try (ServerFixture fixture = new ServerFixture(handler, b -> b.lingerTimeout(Duration.ofSeconds(30)));
+             RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, false).params(1, params());
+            assertEquals("early answer", conn.readResponse(1).body());
+            conn.stream(STDIN, 1, new byte[1_000_000]);
+            conn.send(STDIN, 1, new byte[0]);
+            assertTrue(conn.awaitClosed(), "closed once the body ended, long before the 30 s linger timeout");
+        }
+    }
+
+    @Test
+    @DisplayName("the event-loop handler mode runs after the whole request arrived, without blocking")
+    void handlerOnEventLoop() throws Exception {
+        FcgiHandler handler = (request, response) -> {
+            assertTrue(Thread.currentThread().getName().startsWith("fcgi-io"), Thread.currentThread().getName());
+            assertEquals(request.body().available(), 5);
+            response.body().write(request.body().readAllBytes());
+        };
+        try (ServerFixture fixture = new ServerFixture(handler, b -> b.handlerOnEventLoop(true));
+             RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).params(1, params()).stream(STDIN, 1, "ab".getBytes(UTF_8))
+                    .stdin(1, "cde".getBytes(UTF_8));
+            assertEquals("abcde", conn.readResponse(1).body());
+        }
+    }
+
+    @Test
+    @DisplayName("maxConnections: past the limit the server stops accepting until a connection closes")
+    void maxConnections() throws Exception {
+        FcgiHandler hello = (request, response) -> response.body().write("hi".getBytes(UTF_8));
+        try (ServerFixture fixture = new ServerFixture(hello, b -> b.maxConnections(1))) {
+            RawFcgiConnection first = fixture.connect();
+            first.request(1, true, params(), new byte[0]);
+            assertEquals("hi", first.readResponse(1).body());
+            try (RawFcgiConnection second = fixture.connect()) {
+                second.request(1, true, params(), new byte[0]);
+                first.close();
+                assertEquals("hi", second.readResponse(1).body(), "accepted once the first connection closed");
+            }
+        }
+    }
+}
