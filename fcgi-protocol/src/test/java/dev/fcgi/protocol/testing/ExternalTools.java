@@ -7,8 +7,8 @@ import java.util.Optional;
 
 /**
  * Finds the external programs interop tests run (nginx, php-cgi, php-fpm, cgi-fcgi). When one is missing the
- * test is skipped with a message that names it, unless the system property {@code fcgi.interop.required} is
- * {@code true} (CI sets it), in which case the test fails.
+ * test is skipped with a message that names it, unless the environment has {@code CI=true} (as .ci/run sets)
+ * or the system property {@code fcgi.interop.required} is {@code true}, in which case the test fails.
  */
 public final class ExternalTools {
 
@@ -29,14 +29,19 @@ public final class ExternalTools {
         return Optional.empty();
     }
 
+    /** Whether a missing tool fails the test: on CI (environment CI=true) or with -Dfcgi.interop.required=true. */
+    public static boolean isRequired() {
+        return Boolean.getBoolean("fcgi.interop.required") || "true".equalsIgnoreCase(System.getenv("CI"));
+    }
+
     /** The path of the first of {@code names} found; skips (or, when required, fails) the test when none is. */
     public static String require(String... names) {
         Optional<String> found = find(names);
         if (found.isEmpty()) {
             String message = "SKIPPED: " + String.join(" or ", names) + " is not installed"
                     + " (apt-get install nginx php8.2-cgi php8.2-fpm libfcgi-bin, as .ci/run does)";
-            if (Boolean.getBoolean("fcgi.interop.required")) {
-                throw new AssertionError(message + ", and fcgi.interop.required is set");
+            if (isRequired()) {
+                throw new AssertionError(message + ", and interop tests are required here (CI)");
             }
             System.err.println(message);
             Assumptions.abort(message);
