@@ -46,21 +46,21 @@ final class AcceptLimiter extends ChannelInboundHandlerAdapter {
             return;
         }
         int open = counters.connectionOpened();
+        if (open >= config.maxConnections()) {
+            setAccepting(false);
+        }
+        if (open > config.maxConnections()) {
+            counters.connectionClosed();
+            logger.warn("connection from {} refused: {} connections open (max connections)",
+                    FcgiTransport.formatAddress(child.remoteAddress()), config.maxConnections());
+            child.unsafe().closeForcibly();
+            return;
+        }
         child.closeFuture().addListener(f -> {
             if (counters.connectionClosed() < config.maxConnections()) {
                 setAccepting(true);
             }
         });
-        if (open >= config.maxConnections()) {
-            setAccepting(false);
-            if (open > config.maxConnections()) {
-                logger.warn("connection from {} refused: {} connections open (max connections)",
-                        FcgiTransport.formatAddress(child.remoteAddress()), config.maxConnections());
-                child.unsafe().closeForcibly();
-                counters.connectionClosed();
-                return;
-            }
-        }
         connections.add(child);
         ctx.fireChannelRead(msg);
     }
