@@ -1,6 +1,7 @@
 package dev.fcgi.examples;
 
 import dev.fcgi.examples.echo.EchoExample;
+import dev.fcgi.examples.hello.HelloExample;
 
 import java.util.Arrays;
 import java.util.Map;
@@ -12,7 +13,8 @@ import java.util.TreeMap;
 public final class Examples {
 
     private static final Map<String, Example> EXAMPLES = new TreeMap<>(Map.of(
-            "echo", new Example("answers every request with a JSON description of what arrived", EchoExample::main)));
+            "echo", new Example("answers every request with a JSON description of what arrived", EchoExample::main),
+            "hello", new Example("the README's example: Hello, World!", HelloExample::main)));
 
     private Examples() {
     }
