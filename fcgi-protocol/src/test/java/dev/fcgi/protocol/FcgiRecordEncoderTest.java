@@ -258,9 +258,10 @@ class FcgiRecordEncoderTest {
         while (at < wire.length) {
             int contentLength = (wire[at + 4] & 0xFF) << 8 | wire[at + 5] & 0xFF;
             int paddingLength = wire[at + 6] & 0xFF;
+            int requestId = (wire[at + 2] & 0xFF) << 8 | wire[at + 3] & 0xFF;
             int contentAt = at + 8;
-            records.add(new Framed(wire[at] & 0xFF, wire[at + 1] & 0xFF, (wire[at + 2] & 0xFF) << 8 | wire[at + 3] & 0xFF,
-                    contentLength, paddingLength, wire[at + 7] & 0xFF,
+            records.add(new Framed(wire[at] & 0xFF, wire[at + 1] & 0xFF, requestId, contentLength, paddingLength,
+                    wire[at + 7] & 0xFF,
                     Arrays.copyOfRange(wire, contentAt, contentAt + contentLength),
                     Arrays.copyOfRange(wire, contentAt + contentLength, contentAt + contentLength + paddingLength)));
             at = contentAt + contentLength + paddingLength;
