@@ -1,6 +1,5 @@
 package dev.fcgi.protocol;
 
-import dev.fcgi.protocol.FcgiTestWire.Chunk;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -257,8 +256,14 @@ class FcgiGoldenVectorTest {
         assertEquals(canonical(vector.records().get()), decode(vector.wire(), chunk));
     }
 
+    /** As {@link #slicings()}, less the slowest case (131086 one-byte writes): the largest vector doubled. */
+    static Stream<Arguments> slicingsOfTwo() {
+        return slicings().filter(args -> ((Vector) args.get()[0]).wire().length < 1024
+                || (int) ((Named<?>) args.get()[1]).getPayload() != 1);
+    }
+
     @ParameterizedTest(name = "{0}, {1}")
-    @MethodSource("slicings")
+    @MethodSource("slicingsOfTwo")
     void decodesTwoPerBuffer(Vector vector, int chunk) {
         List<FcgiRecord> twice = new ArrayList<>(vector.records().get());
         twice.addAll(vector.records().get());
