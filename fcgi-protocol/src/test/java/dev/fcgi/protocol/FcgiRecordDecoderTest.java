@@ -341,7 +341,8 @@ class FcgiRecordDecoderTest {
     void closedInsideHeader() {
         EmbeddedChannel ch = new EmbeddedChannel(new FcgiRecordDecoder());
         feed(ch, concat(BEGIN_RESPONDER_KEEP_CONN, bytes(0x01, 0x04, 0x00, 0x01, 0x00)), WHOLE);
-        assertClosedInsideRecord(ch);
+        // The message is about the cut header, not the BEGIN_REQUEST before it.
+        assertEquals("connection closed inside a record header (5 of 8 bytes)", assertClosedInsideRecord(ch));
         assertEquals(List.of(new FcgiBeginRequest(1, FcgiRole.RESPONDER, true)), readAll(ch));
     }
 
@@ -350,7 +351,7 @@ class FcgiRecordDecoderTest {
     void closedInsideStreamContent() {
         EmbeddedChannel ch = new EmbeddedChannel(new FcgiRecordDecoder());
         feed(ch, concat(header(STDIN, 1, 1000, 0), pattern(10)), WHOLE);
-        assertClosedInsideRecord(ch);
+        assertEquals("connection closed inside a record (STDIN, request 1)", assertClosedInsideRecord(ch));
         assertEquals(List.of(Chunk.of(FcgiRecordType.STDIN, 1, pattern(10))), readAll(ch));
     }
 
@@ -460,10 +461,11 @@ class FcgiRecordDecoderTest {
         assertFalse(ch.finish());
     }
 
-    /** Closes the channel and checks that decodeLast reported a record cut short. */
-    private static void assertClosedInsideRecord(EmbeddedChannel ch) {
+    /** Closes the channel, checks that decodeLast reported a record cut short, and returns the message. */
+    private static String assertClosedInsideRecord(EmbeddedChannel ch) {
         FcgiProtocolException e = assertThrows(FcgiProtocolException.class, ch::finish);
         assertTrue(e.getMessage().startsWith("connection closed inside a record"), e.getMessage());
         assertInstanceOf(DecoderException.class, e);
+        return e.getMessage();
     }
 }
