@@ -102,8 +102,8 @@ final class FcgiTestWire {
     }
 
     /**
-     * Writes {@code wire} into {@code ch} as retained slices of one buffer, {@code chunk} bytes at a time, and
-     * checks afterwards that the decoder released its share of that buffer.
+     * Writes {@code wire} into {@code ch} as retained slices of one leak-tracked buffer, {@code chunk} bytes at a
+     * time. An exception from the channel stops the feeding and propagates; the buffer is released either way.
      */
     static void feed(EmbeddedChannel ch, byte[] wire, int chunk) {
         ByteBuf root = buffer(wire);
