@@ -3,12 +3,14 @@ package dev.fcgi.protocol;
 import io.netty.buffer.ByteBuf;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Decodes the PARAMS stream of one request into {@link FcgiParameters}, record by record. A pair may span
  * records at any byte, even inside a four-byte length; the decoder keeps the partial pair (never a reference to
  * the record's buffer) until the rest arrives. Every length is checked against the limits <em>before</em> anything
- * is allocated for it, so a length near 2^31 costs nothing.
+ * is allocated for it, and the memory for a name or value grows with the bytes that actually arrive, not with the
+ * length the peer declared: a length near 2^31 costs nothing.
  *
  * <p>Limits: {@code maxLength} bounds the bytes of the whole stream, {@code maxPairs} the number of pairs. Not
  * thread-safe: one instance per request.
@@ -16,6 +18,11 @@ import java.nio.charset.StandardCharsets;
 public final class FcgiNameValueDecoder {
 
     private enum State { NAME_LENGTH, VALUE_LENGTH, NAME, VALUE }
+
+    /** The longest name or value: the largest array the JVM reliably allocates. */
+    private static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
+    /** A name or value up to this long gets its whole array at once; a longer one grows as its bytes arrive. */
+    private static final int INITIAL_CAPACITY = 8192;
 
     private final FcgiParameters params;
     private final long maxLength;
@@ -26,6 +33,7 @@ public final class FcgiNameValueDecoder {
     private int lengthBytesRead;
     private int lengthValue;
     private int nameLength;
+    private int valueLength;
     private byte[] name;
     private byte[] value;
     private int filled;
@@ -61,12 +69,14 @@ public final class FcgiNameValueDecoder {
             switch (state) {
                 case NAME_LENGTH, VALUE_LENGTH -> readLength(content);
                 case NAME -> {
-                    if (fill(content, name)) {
+                    name = fill(content, name, nameLength);
+                    if (filled == nameLength) {
                         startValue();
                     }
                 }
                 case VALUE -> {
-                    if (fill(content, value)) {
+                    value = fill(content, value, valueLength);
+                    if (filled == valueLength) {
                         emitPair();
                     }
                 }
@@ -115,18 +125,22 @@ public final class FcgiNameValueDecoder {
             throw FcgiParamsException.tooLarge("params: a length of " + length + " bytes exceeds the limit of "
                     + maxLength + " bytes for all params");
         }
+        if (length > MAX_ARRAY_LENGTH) {
+            throw FcgiParamsException.tooLarge("params: a length of " + length + " bytes (max: "
+                    + MAX_ARRAY_LENGTH + ')');
+        }
         if (state == State.NAME_LENGTH) {
             nameLength = length;
             state = State.VALUE_LENGTH;
             return;
         }
-        // Both lengths are known and within the limit: only now allocate.
+        // Both lengths are known and within the limit: only now allocate, and no more than has a chance to arrive.
         if (consumed + nameLength + length > maxLength) {
-            throw FcgiParamsException.tooLarge("params: a pair of " + (nameLength + length)
+            throw FcgiParamsException.tooLarge("params: a pair of " + ((long) nameLength + length)
                     + " bytes exceeds the limit of " + maxLength + " bytes for all params");
         }
-        name = new byte[nameLength];
-        value = new byte[length];
+        valueLength = length;
+        name = new byte[Math.min(nameLength, INITIAL_CAPACITY)];
         filled = 0;
         state = State.NAME;
         if (nameLength == 0) {
@@ -135,9 +149,10 @@ public final class FcgiNameValueDecoder {
     }
 
     private void startValue() {
+        value = new byte[Math.min(valueLength, INITIAL_CAPACITY)];
         filled = 0;
         state = State.VALUE;
-        if (value.length == 0) {
+        if (valueLength == 0) {
             emitPair();
         }
     }
@@ -149,11 +164,15 @@ public final class FcgiNameValueDecoder {
         state = State.NAME_LENGTH;
     }
 
-    private boolean fill(ByteBuf content, byte[] target) {
-        int n = Math.min(target.length - filled, content.readableBytes());
+    /** Reads what is readable of a name or value of {@code length} bytes, growing {@code target} as needed. */
+    private byte[] fill(ByteBuf content, byte[] target, int length) {
+        int n = Math.min(length - filled, content.readableBytes());
+        if (filled + n > target.length) {
+            target = Arrays.copyOf(target, (int) Math.min(length, Math.max(filled + n, 2L * target.length)));
+        }
         content.readBytes(target, filled, n);
         filled += n;
         consumed += n;
-        return filled == target.length;
+        return target;
     }
 }

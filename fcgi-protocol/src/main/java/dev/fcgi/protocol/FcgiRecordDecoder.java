@@ -103,12 +103,13 @@ public class FcgiRecordDecoder extends ByteToMessageDecoder {
         decode(ctx, in, out);
         if (state != State.DISCARD && (state != State.HEADER || in.isReadable())) {
             int partial = in.readableBytes();
+            // In HEADER, type and requestId still describe the previous record, which was complete.
             String where = state == State.HEADER
-                    ? "after " + partial + " of the 8 header bytes"
-                    : "inside a record (" + (type == null ? "type " + typeCode : type) + ", request " + requestId + ')';
+                    ? " header (" + partial + " of " + FcgiConstants.HEADER_LENGTH + " bytes)"
+                    : " (" + (type == null ? "type " + typeCode : type) + ", request " + requestId + ')';
             state = State.DISCARD;
             in.skipBytes(partial);
-            throw new FcgiProtocolException("connection closed " + where);
+            throw new FcgiProtocolException("connection closed inside a record" + where);
         }
     }
 
