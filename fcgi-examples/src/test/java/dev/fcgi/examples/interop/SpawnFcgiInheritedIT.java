@@ -44,23 +44,11 @@ class SpawnFcgiInheritedIT {
         Path jar = ExamplesJar.require();
 
         ManagedProcess app = null;
-        int port = -1;
         try {
-            for (int attempt = 1; attempt <= 3 && app == null; attempt++) {
-                port = FreePorts.find();
-                ManagedProcess started = ManagedProcess.start("spawn-fcgi-" + attempt, List.of(spawnFcgi, "-n",
-                        "-a", "127.0.0.1", "-p", Integer.toString(port), "--",
-                        ManagedProcess.javaCommand(), "-Xmx128m", "-jar", jar.toString(), "echo", "--inherited"), dir);
-                Await.until(START_TIMEOUT, () -> !started.isAlive() || started.stdout().contains("echo: listening"),
-                        () -> "the echo JVM started by spawn-fcgi\n" + started.describe());
-                if (started.isAlive()) {
-                    app = started;
-                } else if (!started.stderr().contains("Address already in use")) {
-                    throw new AssertionError("spawn-fcgi failed\n" + started.describe());
-                }
-            }
-            assertTrue(app != null, "spawn-fcgi could not bind a free port in 3 attempts");
+            Spawned spawned = spawn(spawnFcgi, jar, dir, Map.of());
+            app = spawned.process();
             ManagedProcess echo = app;
+            int port = spawned.port();
 
             // spawn-fcgi -n execs the application: the process we started is now the JVM itself
             String command = ProcessHandle.of(echo.pid()).flatMap(h -> h.info().command()).orElse("");
@@ -110,5 +98,75 @@ class SpawnFcgiInheritedIT {
                 assertFalse(app.isAlive(), "the echo JVM stopped by PID " + app.pid());
             }
         }
+    }
+    /**
+     * Spec item 44's SHOULD: with FCGI_WEB_SERVER_ADDRS in its environment, the application closes connections
+     * from other addresses. Here only 192.0.2.1 (TEST-NET-1, never contacted) is allowed, so cgi-fcgi from
+     * 127.0.0.1 gets no answer; with 127.0.0.1 in the list it gets one.
+     */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void webServerAddrsRestrictsClients(@TempDir Path dir) throws Exception {
+        String spawnFcgi = ExternalTools.require("spawn-fcgi");
+        String cgiFcgi = ExternalTools.require("cgi-fcgi");
+        String env = ExternalTools.require("env");
+        Path jar = ExamplesJar.require();
+
+        Spawned deniedSpawn = spawn(spawnFcgi, jar, dir.resolve("denied"), Map.of("FCGI_WEB_SERVER_ADDRS", "192.0.2.1"));
+        try (ManagedProcess denied = deniedSpawn.process()) {
+            try (ManagedProcess client = ManagedProcess.start("cgi-fcgi", List.of(env, "-i", "REQUEST_METHOD=GET",
+                    cgiFcgi, "-bind", "-connect", "127.0.0.1:" + deniedSpawn.port()), dir.resolve("denied"))) {
+                int exit = client.waitFor(Duration.ofSeconds(60));
+                // cgi-fcgi exits with the errno of the failed read or write (ECONNRESET, EPIPE)
+                assertTrue(exit != 0, () -> "cgi-fcgi exit code " + exit + "\n" + client.describe());
+                assertEquals("", client.stdout(), "no answer to a client that is not allowed");
+            }
+            Await.until(Duration.ofSeconds(10), () -> denied.stderr().contains("refused: not in the allowed clients"),
+                    denied::describe);
+        }
+        Spawned allowedSpawn = spawn(spawnFcgi, jar, dir.resolve("allowed"),
+                Map.of("FCGI_WEB_SERVER_ADDRS", "192.0.2.1,127.0.0.1"));
+        try (ManagedProcess allowed = allowedSpawn.process()) {
+            try (ManagedProcess client = ManagedProcess.start("cgi-fcgi", List.of(env, "-i", "REQUEST_METHOD=GET",
+                    cgiFcgi, "-bind", "-connect", "127.0.0.1:" + allowedSpawn.port()), dir.resolve("allowed"))) {
+                assertEquals(0, client.waitFor(Duration.ofSeconds(60)), client::describe);
+                CgiResponse response = CgiResponse.parse(client.stdoutBytes());
+                assertEquals("Status: 200 OK", response.headerLines().get(0));
+                assertEquals(Map.of("REQUEST_METHOD", "GET"), EchoReply.parse(response.bodyText()).paramMap());
+            }
+        }
+    }
+
+    /**
+     * Starts {@code spawn-fcgi -n -a 127.0.0.1 -p PORT -- java -jar fcgi-examples.jar echo --inherited} and waits
+     * until the echo JVM says it listens; tries another port when the one found free was taken meanwhile.
+     */
+    private record Spawned(ManagedProcess process, int port) {
+    }
+
+    private static Spawned spawn(String spawnFcgi, Path jar, Path dir, Map<String, String> environment)
+            throws Exception {
+        Files.createDirectories(dir);
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            int port = FreePorts.find();
+            ManagedProcess started = ManagedProcess.start("spawn-fcgi-" + attempt, List.of(spawnFcgi, "-n",
+                    "-a", "127.0.0.1", "-p", Integer.toString(port), "--",
+                    ManagedProcess.javaCommand(), "-Xmx128m", "-jar", jar.toString(), "echo", "--inherited"), dir,
+                    environment, false, null);
+            try {
+                Await.until(START_TIMEOUT, () -> !started.isAlive() || started.stdout().contains("echo: listening"),
+                        () -> "the echo JVM started by spawn-fcgi\n" + started.describe());
+            } catch (AssertionError e) {
+                started.close();
+                throw e;
+            }
+            if (started.isAlive()) {
+                return new Spawned(started, port);
+            }
+            if (!started.stderr().contains("Address already in use")) {
+                throw new AssertionError("spawn-fcgi failed\n" + started.describe());
+            }
+        }
+        throw new AssertionError("spawn-fcgi could not bind a free port in 3 attempts");
     }
 }
