@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -38,8 +39,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the whole GiB must arrive, byte for byte, and the server's heap stays bounded. nginx either streams
  * ({@code fastcgi_buffering off}) or buffers in memory only ({@code fastcgi_max_temp_file_size 0}), so that it
  * stops reading from the server whenever the reader stops. The reader pauses 3 s before reading anything, reads
- * at most 64 MiB/s in 64 KiB reads, and pauses 2 s at 256, 512 and 768 MiB. Prints the heap figures it measured
- * (from the server's -Xlog:gc log, JMX samples, and jcmd GC.heap_info).
+ * at most 64 MiB/s in 64 KiB reads, and pauses 2 s at 256, 512 and 768 MiB, where it has the server run a full GC
+ * (through JMX) to measure its live heap while stalled mid-response. Prints the heap figures it measured (from the
+ * server's -Xlog:gc log, including those forced collections, JMX samples, and jcmd GC.heap_info).
  */
 class LargeResponseBoundedHeapIT {
 
@@ -69,7 +71,9 @@ class LargeResponseBoundedHeapIT {
                     .upstream("127.0.0.1:" + fcgiPort).keepConn(true).locationDirective(nginxMode)).start();
                  JvmMonitor monitor = JvmMonitor.attach(echo.pid(), Duration.ofMillis(200))) {
                 long started = System.nanoTime();
-                Download download = slowDownload(nginx.port(), "/big?echo_bytes=" + LENGTH);
+                List<Long> liveDuringPauses = new ArrayList<>();
+                Download download = slowDownload(nginx.port(), "/big?echo_bytes=" + LENGTH,
+                        () -> liveDuringPauses.add(monitor.gcAndHeapUsed()));
                 long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
 
                 assertEquals("HTTP/1.1 200 OK", download.statusLine(), () -> download.head() + nginx.describe());
@@ -97,6 +101,8 @@ class LargeResponseBoundedHeapIT {
                 System.out.printf("[%s] peak heap after GC: %d MB of %d MB max (%d GC pauses in -Xlog:gc; "
                                 + "peak before GC %d MB)%n", nginxMode, JvmMonitor.mib(peakAfterGc),
                         JvmMonitor.mib(heapMax), afterGc.size(), JvmMonitor.mib(peakBeforeGc));
+                System.out.printf("[%s] heap after a forced full GC while the reader paused at 256/512/768 MiB: "
+                                + "%s MB%n", nginxMode, liveDuringPauses.stream().map(JvmMonitor::mib).toList());
                 System.out.printf("[%s] peak heap used sampled: %d MB (%d JMX samples every 200 ms); sum of heap "
                                 + "pool peaks: %d MB; peak NIO direct buffer pool: %d MB; peak RSS (VmHWM): %d MB%n",
                         nginxMode, JvmMonitor.mib(monitor.peakHeapUsedSampled()), monitor.sampleCount(),
@@ -108,6 +114,7 @@ class LargeResponseBoundedHeapIT {
                 // the live set stays small: a server that kept the response would have died of OutOfMemoryError,
                 // and one that kept a large part of it would show here
                 assertTrue(peakAfterGc <= (long) (HEAP_MIB * 3 / 4) << 20, "peak heap after GC " + peakAfterGc);
+                assertEquals(3, liveDuringPauses.size());
             }
         }
     }
@@ -119,7 +126,8 @@ class LargeResponseBoundedHeapIT {
      * An HTTP/1.0 GET (the body ends when nginx closes) read slowly through a small receive buffer, so that the
      * reader's pace reaches nginx and, through it, the FastCGI server. Checks every byte against i % 251.
      */
-    private static Download slowDownload(int port, String pathAndQuery) throws IOException, InterruptedException {
+    private static Download slowDownload(int port, String pathAndQuery, Runnable duringPause)
+            throws IOException, InterruptedException {
         try (Socket socket = new Socket()) {
             socket.setReceiveBufferSize(64 * 1024);
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
@@ -152,8 +160,15 @@ class LargeResponseBoundedHeapIT {
                 }
                 received += n;
                 if (received >= nextPause && nextPause < LENGTH) {
-                    Thread.sleep(MIDWAY_PAUSE.toMillis());
-                    paused += MIDWAY_PAUSE.toNanos();
+                    long pauseStart = System.nanoTime();
+                    // half the pause for the server to fill the buffers and stall, then measure its live heap
+                    Thread.sleep(MIDWAY_PAUSE.toMillis() / 2);
+                    duringPause.run();
+                    long left = MIDWAY_PAUSE.toNanos() - (System.nanoTime() - pauseStart);
+                    if (left > 0) {
+                        TimeUnit.NANOSECONDS.sleep(left);
+                    }
+                    paused += System.nanoTime() - pauseStart;
                     nextPause += 256L << 20;
                 }
                 // at most READ_RATE bytes per second of reading time

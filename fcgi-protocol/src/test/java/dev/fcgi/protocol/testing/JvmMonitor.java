@@ -94,6 +94,17 @@ public final class JvmMonitor implements AutoCloseable {
         samples.incrementAndGet();
     }
 
+    /**
+     * Runs a full collection in the watched JVM ({@code System.gc()} through JMX) and returns the heap in use
+     * right after it: the live set at this moment.
+     */
+    public long gcAndHeapUsed() {
+        memory.gc();
+        long used = memory.getHeapMemoryUsage().getUsed();
+        peakHeapUsed.accumulateAndGet(used, Math::max);
+        return used;
+    }
+
     /** The largest heap use sampled. */
     public long peakHeapUsedSampled() {
         return peakHeapUsed.get();
