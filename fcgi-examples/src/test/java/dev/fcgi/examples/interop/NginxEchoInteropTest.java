@@ -4,6 +4,7 @@ import dev.fcgi.protocol.server.FcgiServer;
 import dev.fcgi.protocol.testing.Await;
 import dev.fcgi.protocol.testing.NginxProcess;
 import dev.fcgi.protocol.testing.Sha256;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -132,6 +133,28 @@ class NginxEchoInteropTest {
                 }
             }
             assertEquals(List.of(), EchoNginx.errors(nginx), nginx::describe);
+        }
+    }
+
+    /** nginx with a master and a worker process: both are stopped by PID when the test ends. */
+    @Test
+    void masterProcessOn(@TempDir Path dir) throws Exception {
+        List<ProcessHandle> nginxProcesses;
+        try (FcgiServer server = FcgiServer.builder().handler(new RecordingEchoHandler()).listen("127.0.0.1:0").build()
+                .start();
+             NginxProcess nginx = EchoNginx.withEchoParams(NginxProcess.builder(dir.resolve("nginx"))
+                     .upstream(server.localAddress()).masterProcess(true)).start();
+             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                     .connectTimeout(Duration.ofSeconds(10)).build()) {
+            EchoReply reply = get(client, nginx, "/master?on=1");
+            assertEquals("on=1", reply.param("QUERY_STRING"));
+            ProcessHandle master = ProcessHandle.of(nginx.pid()).orElseThrow();
+            nginxProcesses = new ArrayList<>(master.descendants().toList());
+            assertEquals(1, nginxProcesses.size(), "one worker process");
+            nginxProcesses.add(master);
+        }
+        for (ProcessHandle process : nginxProcesses) {
+            assertTrue(!process.isAlive(), "nginx process " + process.pid() + " stopped");
         }
     }
 

@@ -23,8 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Through nginx to the echo server in this JVM: FCGI_STDERR text ends up in nginx's error log, and a
- * 20 000 000-byte response arrives byte for byte.
+ * Through nginx to the echo server in this JVM: FCGI_STDERR text ends up in nginx's error log, a
+ * 20 000 000-byte response arrives byte for byte, and a 10 MiB body streams through with
+ * {@code fastcgi_request_buffering off}.
  */
 class NginxStderrAndLargeBodyTest {
 
@@ -85,6 +86,26 @@ class NginxStderrAndLargeBodyTest {
             assertEquals(length, received, "body length");
             assertEquals(-1, firstMismatch, "offset of the first byte that is not i % 251");
             assertEquals(Sha256.ofPattern(length, 251), HexFormat.of().formatHex(digest.digest()));
+            assertEquals(List.of(), EchoNginx.errors(nginx), nginx::describe);
+        }
+    }
+
+    @Test
+    void unbufferedRequestBodyStreamsToTheHandler(@TempDir Path dir) throws Exception {
+        byte[] body = new byte[10 * 1024 * 1024 + 7];
+        new java.util.Random(7).nextBytes(body);
+        try (FcgiServer server = FcgiServer.builder().handler(new EchoHandler()).listen("127.0.0.1:0").build().start();
+             NginxProcess nginx = EchoNginx.withEchoParams(NginxProcess.builder(dir.resolve("nginx"))
+                     .upstream(server.localAddress()).locationDirective("fastcgi_request_buffering off;")).start();
+             HttpClient client = newClient()) {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(nginx.uri("/unbuffered"))
+                    .timeout(TIMEOUT).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), () -> response.body() + "\n" + nginx.describe());
+            EchoReply reply = EchoReply.parse(response.body());
+            assertEquals(Integer.toString(body.length), reply.param("CONTENT_LENGTH"));
+            assertEquals(body.length, reply.stdinLength());
+            assertEquals(Sha256.hex(body), reply.stdinSha256());
             assertEquals(List.of(), EchoNginx.errors(nginx), nginx::describe);
         }
     }
