@@ -34,7 +34,7 @@ public final class ExternalTools {
         Optional<String> found = find(names);
         if (found.isEmpty()) {
             String message = "SKIPPED: " + String.join(" or ", names) + " is not installed"
-                    + " (apt-get install nginx php8.2-cgi php8.2-fpm libfcgi-bin, as .ci/run does)";
+                    + " (apt-get install nginx php8.2-cgi php8.2-fpm libfcgi-bin spawn-fcgi, as .ci/run does)";
             if (Boolean.getBoolean("fcgi.interop.required")) {
                 throw new AssertionError(message + ", and fcgi.interop.required is set");
             }
