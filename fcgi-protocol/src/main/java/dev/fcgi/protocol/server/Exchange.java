@@ -228,7 +228,7 @@ final class Exchange implements FcgiRequest {
             state.set(DONE);
         }
         if (failure != null) {
-            if (aborted || isAbortSymptom(failure)) {
+            if (isAbortSymptom(failure)) {
                 logger.debug("request {} on {}: handler stopped after abort: {}", requestId, connection, failure.toString());
                 failure = null;
             } else {
@@ -240,9 +240,18 @@ final class Exchange implements FcgiRequest {
         connection.handlerDone(this);
     }
 
+    /** Whether a handler failure only reflects that the request was aborted or its connection lost. */
     private boolean isAbortSymptom(Throwable failure) {
-        return (aborted || ended) && (failure instanceof InterruptedException || failure instanceof InterruptedIOException
-                || failure instanceof ClosedByInterruptException);
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof RequestAbortedException) {
+                return true;
+            }
+            if ((aborted || !connection.isOpen()) && (t instanceof InterruptedException
+                    || t instanceof InterruptedIOException || t instanceof ClosedByInterruptException)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void closeBodyFile() {
@@ -269,7 +278,7 @@ final class Exchange implements FcgiRequest {
             actions = new ArrayList<>(abortActions);
             abortActions.clear();
         }
-        IOException cause = new IOException("request aborted: " + reason);
+        IOException cause = new RequestAbortedException("request " + requestId + " aborted: " + reason);
         stdin.fail(cause);
         data.fail(cause);
         for (Runnable action : actions) {
@@ -306,10 +315,10 @@ final class Exchange implements FcgiRequest {
     /** Throws when the response can no longer be written. */
     void checkWritable() throws IOException {
         if (aborted) {
-            throw new IOException("request " + requestId + " aborted");
+            throw new RequestAbortedException("request " + requestId + " aborted");
         }
         if (!connection.isOpen()) {
-            throw new IOException("connection " + connection + " closed");
+            throw new RequestAbortedException("request " + requestId + ": connection " + connection + " closed");
         }
     }
 

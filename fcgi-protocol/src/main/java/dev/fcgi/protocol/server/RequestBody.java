@@ -215,8 +215,13 @@ final class RequestBody extends InputStream {
                     return read;
                 }
                 if (failure != null) {
-                    throw failure instanceof BodyTooLargeException tooLarge ? new BodyTooLargeException(tooLarge)
-                            : new IOException(failure.getMessage(), failure);
+                    if (failure instanceof BodyTooLargeException tooLarge) {
+                        throw new BodyTooLargeException(tooLarge);
+                    }
+                    if (failure instanceof RequestAbortedException) {
+                        throw new RequestAbortedException(failure.getMessage());
+                    }
+                    throw new IOException(failure.getMessage(), failure);
                 }
                 if (ended) {
                     return -1;
