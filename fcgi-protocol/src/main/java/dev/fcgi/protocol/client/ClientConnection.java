@@ -72,6 +72,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean active;
     private boolean closed;
     private FcgiClientException closeCause;
+    /** The client closed the connection on purpose: requests on it are not retried. */
+    private boolean closingByClient;
     private final IntObjectHashMap<Attempt> attempts = new IntObjectHashMap<>();
     private final BitSet ids = new BitSet();
     private final List<Exchange> pending = new ArrayList<>(1);
@@ -434,33 +436,43 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         if (a.abortTimer != null) {
             a.abortTimer.cancel(false);
         }
-        Exchange ex = a.exchange;
-        if (!a.failed) {
-            FcgiProtocolStatus status = end.protocolStatus();
-            boolean noOutput = a.response == null && (a.parser == null || a.parser.length() == 0);
-            if ((status == FcgiProtocolStatus.CANT_MPX_CONN || status == FcgiProtocolStatus.OVERLOADED) && noOutput) {
-                refused(a, status);
-            } else if (status == FcgiProtocolStatus.UNKNOWN_ROLE && a.response == null) {
-                ex.fail(new FcgiRequestRefusedException("the application at " + client.address
-                        + " does not play role " + ex.request.role() + " (END_REQUEST with FCGI_UNKNOWN_ROLE)"
-                        + a.stderr.excerpt(), status));
-            } else if (a.response == null) {
-                ex.fail(new FcgiClientException("the application at " + client.address + " ended request id " + a.id
-                        + " without a complete CGI header block (" + (a.parser == null ? 0 : a.parser.length())
-                        + " bytes of STDOUT, appStatus " + end.appStatus() + ", " + status + ')'
-                        + a.stderr.excerpt()));
-            } else {
-                if (status != FcgiProtocolStatus.REQUEST_COMPLETE) {
-                    log.debug("{}: request id {} ended with {} after its response", this, a.id, status);
-                }
-                ex.succeeded(end);
-            }
-        }
+        Runnable outcome = a.failed ? null : outcome(a, end);
         releaseParser(a);
+        // Free the slot first, so that a caller who has read the body to its end finds the connection idle.
         maybeFinish(a);
+        if (outcome != null) {
+            outcome.run();
+        }
     }
 
-    private void refused(Attempt a, FcgiProtocolStatus status) {
+    /** What END_REQUEST means for the exchange; sets up a retry when the application refused it. */
+    private Runnable outcome(Attempt a, FcgiEndRequest end) {
+        Exchange ex = a.exchange;
+        FcgiProtocolStatus status = end.protocolStatus();
+        boolean noOutput = a.response == null && (a.parser == null || a.parser.length() == 0);
+        if ((status == FcgiProtocolStatus.CANT_MPX_CONN || status == FcgiProtocolStatus.OVERLOADED) && noOutput) {
+            return refused(a, status);
+        }
+        if (status == FcgiProtocolStatus.UNKNOWN_ROLE && a.response == null) {
+            FcgiRequestRefusedException e = new FcgiRequestRefusedException("the application at " + client.address
+                    + " does not play role " + ex.request.role() + " (END_REQUEST with FCGI_UNKNOWN_ROLE)"
+                    + a.stderr.excerpt(), status);
+            return () -> ex.fail(e);
+        }
+        if (a.response == null) {
+            FcgiClientException e = new FcgiClientException("the application at " + client.address
+                    + " ended request id " + a.id + " without a complete CGI header block ("
+                    + (a.parser == null ? 0 : a.parser.length()) + " bytes of STDOUT, appStatus " + end.appStatus()
+                    + ", " + status + ')' + a.stderr.excerpt());
+            return () -> ex.fail(e);
+        }
+        if (status != FcgiProtocolStatus.REQUEST_COMPLETE) {
+            log.debug("{}: request id {} ended with {} after its response", this, a.id, status);
+        }
+        return () -> ex.succeeded(end);
+    }
+
+    private Runnable refused(Attempt a, FcgiProtocolStatus status) {
         Exchange ex = a.exchange;
         if (status == FcgiProtocolStatus.CANT_MPX_CONN) {
             pool.cannotMultiplex(this);
@@ -471,13 +483,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             a.retryDelayNanos = status == FcgiProtocolStatus.OVERLOADED ? FcgiClient.backoffNanos(ex.refusals) : 0;
             log.debug("{}: request id {} refused with {}; retry {} of {} in {} µs", this, a.id, status,
                     ex.refusals, FcgiClient.MAX_REFUSAL_RETRIES, a.retryDelayNanos / 1000);
-            return;
+            return null;
         }
         String why = ex.request.isReplayable()
                 ? "after " + (ex.refusals + 1) + " attempts"
                 : "and its body (an InputStream) cannot be sent again";
-        ex.fail(new FcgiRequestRefusedException("the application at " + client.address + " refused the request with "
-                + status + ' ' + why, status));
+        FcgiRequestRefusedException e = new FcgiRequestRefusedException("the application at " + client.address
+                + " refused the request with " + status + ' ' + why, status);
+        return () -> ex.fail(e);
     }
 
     private void maybeFinish(Attempt a) {
@@ -490,6 +503,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         Channel ch = channel;
         boolean reusable = client.keepConn && !closed && ch.isActive();
         if (!client.keepConn) {
+            closingByClient = true;
             ch.close();
         }
         pool.release(this, a.exchange, reusable);
@@ -565,13 +579,17 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             ch.writeAndFlush(new FcgiAbortRequest(a.id)).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
             a.abortTimer = eventLoop.schedule(() -> {
                 if (!a.ended && !closed) {
-                    log.warn("{}: no END_REQUEST for aborted request id {} within {} ms (abortTimeout); closing",
-                            this, a.id, TimeUnit.NANOSECONDS.toMillis(client.abortTimeoutNanos));
+                    String message = "no END_REQUEST for aborted request id " + a.id + " within "
+                            + TimeUnit.NANOSECONDS.toMillis(client.abortTimeoutNanos) + " ms (abortTimeout)";
+                    log.warn("{}: {}; closing", this, message);
+                    closeCause = new FcgiClientException("connection closed by the client: " + message);
+                    closingByClient = true;
                     ch.close();
                 }
             }, client.abortTimeoutNanos, TimeUnit.NANOSECONDS);
         } else {
             log.debug("{}: closing to stop request id {}: {}", this, a.id, cause.toString());
+            closingByClient = true;
             ch.close();
         }
     }
@@ -585,6 +603,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
         log.warn("{}: {}", this, failure.getMessage());
         closeCause = failure;
+        closingByClient = true;
         for (Attempt a : new ArrayList<>(attempts.values())) {
             if (!a.ended && !a.failed) {
                 a.failed = true;
@@ -631,7 +650,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             if (a.failed) {
                 continue;
             }
-            if (a.reused && !a.anyRecord && ex.request.isReplayable() && !ex.closeRetried
+            if (!closingByClient && a.reused && !a.anyRecord && ex.request.isReplayable() && !ex.closeRetried
                     && ex.interruptCause() == null) {
                 // Spec 69: the application closed a kept connection (php-fpm at pm.max_requests) as we reused it.
                 ex.closeRetried = true;
@@ -659,6 +678,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         closeCause = new FcgiClientException("client closed");
+        closingByClient = true;
         for (Attempt a : new ArrayList<>(attempts.values())) {
             if (!a.ended && !a.failed) {
                 a.failed = true;
