@@ -83,6 +83,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private final ReentrantLock writeLock = new ReentrantLock();
     private final Condition writable = writeLock.newCondition();
     private volatile int writabilityWaits;
+    private volatile int pumpsWaiting;
 
     ClientConnection(FcgiClient client, ConnectionPool pool, EventLoop eventLoop, int capacity, int serial) {
         this.client = client;
@@ -285,7 +286,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                     return false;
                 }
                 writabilityWaits++;
-                writable.await();
+                pumpsWaiting++;
+                try {
+                    writable.await();
+                } finally {
+                    pumpsWaiting--;
+                }
             }
             return !a.stopWriting && ch.isActive();
         } catch (InterruptedException e) {
@@ -709,6 +715,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     /** How often a body pump waited for the channel to become writable (for tests). */
     int writabilityWaits() {
         return writabilityWaits;
+    }
+
+    /** How many body pumps are blocked right now waiting for the channel to become writable (for tests). */
+    int pumpsWaiting() {
+        return pumpsWaiting;
     }
 
     @Override

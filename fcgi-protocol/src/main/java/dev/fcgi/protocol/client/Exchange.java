@@ -58,10 +58,19 @@ final class Exchange {
 
     /** Starts the request timeout. */
     void startTimer() {
-        long nanos = client.requestTimeoutNanos;
+        long nanos = request.timeout() == null ? client.requestTimeoutNanos : saturatedNanos(request.timeout());
         timer = client.group.next().schedule(() -> interrupt(new FcgiTimeoutException(
-                "request timed out after " + TimeUnit.NANOSECONDS.toMillis(nanos) + " ms (requestTimeout) while "
+                "request timed out after " + TimeUnit.NANOSECONDS.toMillis(nanos) + " ms ("
+                        + (request.timeout() == null ? "requestTimeout" : "the request's timeout") + ") while "
                         + phase + "; the request was aborted")), nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private static long saturatedNanos(java.time.Duration duration) {
+        try {
+            return duration.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     /** The reason the exchange was interrupted (timeout, cancel, early close), or null. */

@@ -6,6 +6,7 @@ import dev.fcgi.protocol.FcgiRole;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -33,12 +34,14 @@ public final class FcgiClientRequest {
     private final FcgiParameters params;
     private final RequestBody body;
     private final RequestBody data;
+    private final Duration timeout;
 
     private FcgiClientRequest(Builder builder) {
         role = builder.role;
         params = copy(builder.params);
         body = builder.body;
         data = builder.data;
+        timeout = builder.timeout;
     }
 
     /** A new builder: role RESPONDER, no variables, empty body. */
@@ -84,6 +87,11 @@ public final class FcgiClientRequest {
         return body.replayable() && data.replayable();
     }
 
+    /** This request's own time limit, or null to use the client's {@code requestTimeout}. */
+    public Duration timeout() {
+        return timeout;
+    }
+
     FcgiParameters paramsUnsafe() {
         return params;
     }
@@ -117,8 +125,22 @@ public final class FcgiClientRequest {
         private final FcgiParameters params = new FcgiParameters();
         private RequestBody body = RequestBody.EMPTY;
         private RequestBody data = RequestBody.EMPTY;
+        private Duration timeout;
 
         private Builder() {
+        }
+
+        /**
+         * A time limit for this request, from {@link FcgiClient#send} until END_REQUEST, instead of the client's
+         * {@link FcgiClient.Builder#requestTimeout(Duration)} (for example for a long upload or download).
+         */
+        public Builder timeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("timeout: " + timeout + " (expected: > 0)");
+            }
+            this.timeout = timeout;
+            return this;
         }
 
         /** The role; default {@link FcgiRole#RESPONDER}. */

@@ -183,6 +183,8 @@ final class FakeFcgiServer implements AutoCloseable {
         final List<WireRecord> wire = new CopyOnWriteArrayList<>();
         final Map<Integer, FakeRequest> active = new java.util.concurrent.ConcurrentHashMap<>();
         volatile int unwritableEvents;
+        /** Run on the event loop whenever the channel becomes writable again. */
+        volatile Runnable onWritable;
 
         FakeConnection(Channel channel, int index) {
             this.channel = channel;
@@ -469,6 +471,8 @@ final class FakeFcgiServer implements AutoCloseable {
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
             if (!ctx.channel().isWritable()) {
                 connection.unwritableEvents++;
+            } else if (connection.onWritable != null) {
+                connection.onWritable.run();
             }
             changed();
             ctx.fireChannelWritabilityChanged();
