@@ -72,6 +72,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean active;
     private boolean closed;
     private FcgiClientException closeCause;
+    private FcgiConnectException connectFailure;
     /** The client closed the connection on purpose: requests on it are not retried. */
     private boolean closingByClient;
     private final IntObjectHashMap<Attempt> attempts = new IntObjectHashMap<>();
@@ -132,6 +133,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         closed = true;
         FcgiConnectException failure = new FcgiConnectException("cannot connect to " + client.address + ": " + cause,
                 cause);
+        connectFailure = failure;
         log.debug("{}: {}", this, failure.getMessage());
         List<Exchange> waiting = new ArrayList<>(pending);
         pending.clear();
@@ -144,8 +146,17 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     /** Starts an exchange the pool bound here: sends it now, or once connected. */
     void start(Exchange ex) {
         if (closed) {
-            // Closed between binding and starting: nothing was sent, so bind it again elsewhere.
-            pool.rebind(ex);
+            if (connectFailure != null) {
+                pool.release(this, ex, false);
+                ex.fail(connectFailure);
+            } else if (++ex.rebinds > FcgiClient.MAX_REFUSAL_RETRIES) {
+                pool.release(this, ex, false);
+                ex.fail(new FcgiClientException("connections to " + client.address
+                        + " keep closing before the request can be sent"));
+            } else {
+                // Closed between binding and starting: nothing was sent, so bind it again elsewhere.
+                pool.rebind(ex);
+            }
             return;
         }
         if (!active) {

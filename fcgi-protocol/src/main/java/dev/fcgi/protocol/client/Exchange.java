@@ -35,12 +35,14 @@ final class Exchange {
 
     /** The connection the exchange is bound to, or null. Guarded by the pool's lock. */
     ClientConnection connection;
-    /** The current attempt; event loop of {@link #connection}. */
-    Attempt attempt;
+    /** The current attempt, written on the event loop of its connection. */
+    volatile Attempt attempt;
     /** How many FCGI_OVERLOADED / FCGI_CANT_MPX_CONN refusals were retried. */
     int refusals;
     /** Whether the request was already retried after a reused connection closed under it. */
     boolean closeRetried;
+    /** How often the exchange was bound to a connection that closed before it could start. */
+    int rebinds;
 
     Exchange(FcgiClient client, FcgiClientRequest request) {
         this.client = client;
