@@ -127,6 +127,9 @@ final class Exchange {
             return;
         }
         cancelTimer();
+        if (!request.isReplayable()) {
+            callback(request::closeStreams);
+        }
         FcgiClientResponse r = response;
         if (r == null) {
             callback(() -> future.completeExceptionally(cause));

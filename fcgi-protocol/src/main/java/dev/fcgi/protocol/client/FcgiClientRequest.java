@@ -92,6 +92,19 @@ public final class FcgiClientRequest {
         return timeout;
     }
 
+    /** Closes the caller's streams, when the request failed before sending them. */
+    void closeStreams() {
+        for (RequestBody stream : new RequestBody[] {body, data}) {
+            if (stream instanceof RequestBody.Stream s) {
+                try {
+                    s.stream().close();
+                } catch (java.io.IOException | RuntimeException ignored) {
+                    // nothing more to do with it
+                }
+            }
+        }
+    }
+
     FcgiParameters paramsUnsafe() {
         return params;
     }
@@ -199,7 +212,8 @@ public final class FcgiClientRequest {
 
         /**
          * The body read from {@code stream} on a separate thread, in 32 KiB chunks and only as fast as the
-         * connection takes them; the stream is closed once sent. A request with a stream body is never retried.
+         * connection takes them; the stream is closed once sent, or when the request fails. A request with a
+         * stream body is never retried.
          */
         public Builder body(InputStream stream) {
             return body(stream, -1);
