@@ -37,6 +37,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
@@ -177,14 +178,20 @@ class FcgiClientFlowTest {
         long total = 64L * 1024 * 1024;
         server = FakeFcgiServer.tcp(r -> r.respond("Content-Type: text/plain\r\n\r\n" + r.stdinLength + " "
                 + r.stdinSha256()));
-        server.onBegin = r -> r.connection.channel.config().setAutoRead(false);
+        AtomicBoolean stopped = new AtomicBoolean();
+        server.onBegin = r -> {
+            r.connection.channel.config().setAutoRead(false);
+            stopped.set(true);
+        };
         client(b -> b.multiplexing(Multiplexing.OFF));
         PatternStream body = new PatternStream(total);
 
         CompletableFuture<FcgiClientResponse> future = client.send(FcgiClientRequest.builder()
                 .body(body, total).timeout(Duration.ofMinutes(2)).build());
+        server.await("the application stops reading at BEGIN_REQUEST", stopped::get);
         ClientConnection connection = client.pool.connections().get(0);
-        Await.until("the body pump waits for the connection", () -> connection.pumpsWaiting() == 1);
+        Await.until("the body pump waits for the unwritable connection",
+                () -> connection.pumpsWaiting() == 1 && !connection.channel().isWritable());
         long readWhileBlocked = body.read.get();
         assertTrue(readWhileBlocked < 24L * 1024 * 1024,
                 "bytes taken from the stream while the application reads nothing: " + readWhileBlocked);
