@@ -1,5 +1,6 @@
 package dev.fcgi.examples;
 
+import dev.fcgi.examples.demo.DemoExample;
 import dev.fcgi.examples.echo.EchoExample;
 import dev.fcgi.examples.hello.HelloExample;
 
@@ -13,6 +14,8 @@ import java.util.TreeMap;
 public final class Examples {
 
     private static final Map<String, Example> EXAMPLES = new TreeMap<>(Map.of(
+            "demo", new Example("starts the echo server and talks to it with FcgiClient (--exit to stop after)",
+                    DemoExample::main),
             "echo", new Example("answers every request with a JSON description of what arrived", EchoExample::main),
             "hello", new Example("the README's example: Hello, World!", HelloExample::main)));
 
