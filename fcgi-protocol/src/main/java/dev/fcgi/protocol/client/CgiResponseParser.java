@@ -128,7 +128,7 @@ final class CgiResponseParser {
             status = Integer.parseInt(code);
             reason = space < 0 ? "" : statusValue.substring(space + 1).strip();
             if (reason.isEmpty()) {
-                reason = standardReason(status);
+                reason = dev.fcgi.protocol.FcgiHttpReasons.of(status);
             }
         } else if (location) {
             status = 302;
@@ -169,35 +169,4 @@ final class CgiResponseParser {
         return out.toString();
     }
 
-    /** The usual reason phrase of a status code, or "" for one without. */
-    static String standardReason(int status) {
-        return switch (status) {
-            case 100 -> "Continue";
-            case 200 -> "OK";
-            case 201 -> "Created";
-            case 202 -> "Accepted";
-            case 204 -> "No Content";
-            case 206 -> "Partial Content";
-            case 301 -> "Moved Permanently";
-            case 302 -> "Found";
-            case 303 -> "See Other";
-            case 304 -> "Not Modified";
-            case 307 -> "Temporary Redirect";
-            case 308 -> "Permanent Redirect";
-            case 400 -> "Bad Request";
-            case 401 -> "Unauthorized";
-            case 403 -> "Forbidden";
-            case 404 -> "Not Found";
-            case 405 -> "Method Not Allowed";
-            case 409 -> "Conflict";
-            case 410 -> "Gone";
-            case 413 -> "Content Too Large";
-            case 429 -> "Too Many Requests";
-            case 500 -> "Internal Server Error";
-            case 502 -> "Bad Gateway";
-            case 503 -> "Service Unavailable";
-            case 504 -> "Gateway Timeout";
-            default -> "";
-        };
-    }
 }

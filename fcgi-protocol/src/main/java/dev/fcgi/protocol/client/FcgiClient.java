@@ -9,7 +9,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.unix.DomainSocketAddress;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,7 +101,7 @@ public final class FcgiClient implements AutoCloseable {
         maxConnections = b.maxConnections;
         group = ownsGroup
                 ? Transport.newGroup(Math.min(Runtime.getRuntime().availableProcessors(), maxConnections),
-                        new DefaultThreadFactory("fcgi-client", true))
+                        "fcgi-client")
                 : b.group;
         try {
             transport = Transport.of(group, address);

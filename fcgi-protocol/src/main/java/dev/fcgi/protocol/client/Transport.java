@@ -1,5 +1,6 @@
 package dev.fcgi.protocol.client;
 
+import dev.fcgi.protocol.FcgiTransport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
@@ -7,26 +8,15 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoEventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioDomainSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.channel.unix.DomainSocketAddress;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.UnixDomainSocketAddress;
-import java.util.concurrent.ThreadFactory;
 
 /**
- * Chooses the channel type for an address and an event loop group: epoll when the group is an epoll group, NIO
- * when it is an NIO group; TCP for an {@link InetSocketAddress}, a Unix domain socket for a Netty
- * {@link DomainSocketAddress} or a JDK {@link UnixDomainSocketAddress} (NIO has supported Unix sockets since
- * Java 16, through {@link NioDomainSocketChannel}).
+ * The channel type and address form for a client's address and event loop group (see {@link FcgiTransport}):
+ * epoll or NIO after the group, TCP or a Unix domain socket after the address.
  */
 final class Transport {
 
@@ -41,32 +31,22 @@ final class Transport {
     }
 
     /** A group for a client that brings none: epoll when available, NIO otherwise. */
-    static EventLoopGroup newGroup(int threads, ThreadFactory threadFactory) {
-        return new MultiThreadIoEventLoopGroup(threads, threadFactory,
-                Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    static EventLoopGroup newGroup(int threads, String threadNamePrefix) {
+        return FcgiTransport.newEventLoopGroup(threads, threadNamePrefix);
     }
 
     static Transport of(EventLoopGroup group, SocketAddress address) {
-        boolean epoll = isIoType(group, EpollIoHandler.class);
-        if (!epoll && !isIoType(group, NioIoHandler.class)) {
+        if (!isIoType(group, EpollIoHandler.class) && !isIoType(group, NioIoHandler.class)) {
             throw new IllegalArgumentException("unsupported event loop group " + group.getClass().getName()
                     + ": use a MultiThreadIoEventLoopGroup with an NIO or epoll IoHandler");
         }
-        if (address instanceof InetSocketAddress) {
-            return new Transport(epoll ? EpollSocketChannel::new : NioSocketChannel::new, address, true);
-        }
-        String path;
-        if (address instanceof DomainSocketAddress domain) {
-            path = domain.path();
-        } else if (address instanceof UnixDomainSocketAddress unix) {
-            path = unix.getPath().toString();
-        } else {
+        boolean tcp = address instanceof InetSocketAddress;
+        if (!tcp && FcgiTransport.unixPath(address) == null) {
             throw new IllegalArgumentException("unsupported address " + address + " (" + address.getClass().getName()
                     + "): use an InetSocketAddress, a DomainSocketAddress or a UnixDomainSocketAddress");
         }
-        return epoll
-                ? new Transport(EpollDomainSocketChannel::new, new DomainSocketAddress(path), false)
-                : new Transport(NioDomainSocketChannel::new, UnixDomainSocketAddress.of(path), false);
+        return new Transport(FcgiTransport.channelFactory(group, address),
+                FcgiTransport.transportAddress(group, address), tcp);
     }
 
     private static boolean isIoType(EventLoopGroup group, Class<? extends io.netty.channel.IoHandler> type) {

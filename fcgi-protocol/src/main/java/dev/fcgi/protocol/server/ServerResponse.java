@@ -1,5 +1,6 @@
 package dev.fcgi.protocol.server;
 
+import dev.fcgi.protocol.FcgiHttpReasons;
 import dev.fcgi.protocol.FcgiStderr;
 import dev.fcgi.protocol.FcgiStdout;
 import io.netty.buffer.ByteBuf;
@@ -41,7 +42,7 @@ final class ServerResponse implements FcgiResponse {
 
     @Override
     public FcgiResponse status(int code) {
-        return status(code, HttpReasons.of(code));
+        return status(code, FcgiHttpReasons.of(code));
     }
 
     @Override
@@ -154,7 +155,7 @@ final class ServerResponse implements FcgiResponse {
                         || failure.getCause() instanceof RequestBody.BodyTooLargeException ? 413 : 500;
                 status(code);
                 headers.add(new String[] {"Content-Type", "text/plain; charset=utf-8"});
-                appendToChunk((code + " " + HttpReasons.of(code) + "\n").getBytes(StandardCharsets.UTF_8));
+                appendToChunk((code + " " + FcgiHttpReasons.of(code) + "\n").getBytes(StandardCharsets.UTF_8));
             }
         }
         if (!exchange.connection().isOpen()) {
@@ -172,7 +173,7 @@ final class ServerResponse implements FcgiResponse {
             headers.clear();
             headers.add(new String[] {"Content-Type", "text/plain; charset=utf-8"});
             releaseChunk();
-            appendToChunk((code + " " + HttpReasons.of(code) + ": " + message + "\n").getBytes(StandardCharsets.UTF_8));
+            appendToChunk((code + " " + FcgiHttpReasons.of(code) + ": " + message + "\n").getBytes(StandardCharsets.UTF_8));
         }
         complete(null);
     }
@@ -255,7 +256,7 @@ final class ServerResponse implements FcgiResponse {
 
     private byte[] headerBlock() {
         StringBuilder head = new StringBuilder(128);
-        head.append("Status: ").append(status).append(' ').append(reason == null ? HttpReasons.of(status) : reason)
+        head.append("Status: ").append(status).append(' ').append(reason == null ? FcgiHttpReasons.of(status) : reason)
                 .append("\r\n");
         for (String[] header : headers) {
             head.append(header[0]).append(": ").append(header[1]).append("\r\n");

@@ -1,14 +1,16 @@
-package dev.fcgi.protocol.server;
+package dev.fcgi.protocol;
 
 /**
- * Standard reason phrases of the HTTP status codes a CGI response commonly uses.
+ * Reason phrases for the HTTP status codes of CGI responses, shared by the server (which writes {@code Status:}
+ * lines) and the client (which reads them).
  */
-final class HttpReasons {
+public final class FcgiHttpReasons {
 
-    private HttpReasons() {
+    private FcgiHttpReasons() {
     }
 
-    static String of(int status) {
+    /** The standard reason phrase of {@code status}, or the name of its class ("Client Error") when it has none. */
+    public static String of(int status) {
         return switch (status) {
             case 100 -> "Continue";
             case 200 -> "OK";
