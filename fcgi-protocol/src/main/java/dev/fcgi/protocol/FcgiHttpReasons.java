@@ -11,6 +11,16 @@ public final class FcgiHttpReasons {
 
     /** The standard reason phrase of {@code status}, or the name of its class ("Client Error") when it has none. */
     public static String of(int status) {
+        String standard = standard(status);
+        if (!standard.isEmpty()) {
+            return standard;
+        }
+        return status < 200 ? "Informational" : status < 300 ? "Success" : status < 400 ? "Redirection"
+                : status < 500 ? "Client Error" : "Server Error";
+    }
+
+    /** The standard reason phrase of {@code status}, or an empty string for a code without one. */
+    public static String standard(int status) {
         return switch (status) {
             case 100 -> "Continue";
             case 200 -> "OK";
@@ -43,8 +53,7 @@ public final class FcgiHttpReasons {
             case 502 -> "Bad Gateway";
             case 503 -> "Service Unavailable";
             case 504 -> "Gateway Timeout";
-            default -> status < 200 ? "Informational" : status < 300 ? "Success" : status < 400 ? "Redirection"
-                    : status < 500 ? "Client Error" : "Server Error";
+            default -> "";
         };
     }
 }

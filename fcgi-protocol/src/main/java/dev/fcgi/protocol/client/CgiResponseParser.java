@@ -128,7 +128,7 @@ final class CgiResponseParser {
             status = Integer.parseInt(code);
             reason = space < 0 ? "" : statusValue.substring(space + 1).strip();
             if (reason.isEmpty()) {
-                reason = dev.fcgi.protocol.FcgiHttpReasons.of(status);
+                reason = dev.fcgi.protocol.FcgiHttpReasons.standard(status);
             }
         } else if (location) {
             status = 302;

@@ -190,6 +190,7 @@ class FcgiClientSpecTest {
     }
 
     @Test
+    @org.junit.jupiter.api.DisplayName("spec 65, 63: multiplexed ids are distinct, never 0, the lowest free (so they stay within 1..65535), reused only after END_REQUEST")
     void spec65_multiplexedIdsAreDistinctNonZeroAndReusedOnlyAfterEndRequest() throws Exception {
         server = FakeFcgiServer.tcp(FakeFcgiServer.silent());
         client(b -> b.multiplexing(Multiplexing.ON).maxConnections(1).maxRequestsPerConnection(3));
