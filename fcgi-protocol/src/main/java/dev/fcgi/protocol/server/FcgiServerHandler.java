@@ -307,7 +307,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
      */
     void end(Exchange exchange, int appStatus, boolean stderrUsed) {
         if (!channel.eventLoop().inEventLoop()) {
-            channel.eventLoop().execute(() -> end(exchange, appStatus, stderrUsed));
+            runOnEventLoop(() -> end(exchange, appStatus, stderrUsed), exchange);
             return;
         }
         if (!exchange.markEnded()) {
@@ -354,11 +354,25 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
 
     /** Called when a handler returned; frees the request if it has ended. Any thread. */
     void handlerDone(Exchange exchange) {
-        channel.eventLoop().execute(() -> {
+        runOnEventLoop(() -> {
             if (exchange.isEnded()) {
                 exchange.release();
             }
-        });
+        }, exchange);
+    }
+
+    /**
+     * Runs a task on the connection's event loop. Once the loop has shut down (the server closed) the connection
+     * is gone, so the request is only marked ended and freed.
+     */
+    private void runOnEventLoop(Runnable task, Exchange exchange) {
+        try {
+            channel.eventLoop().execute(task);
+        } catch (RejectedExecutionException e) {
+            logger.debug("{}: {} ended after its event loop shut down", name, exchange);
+            exchange.markEnded();
+            exchange.release();
+        }
     }
 
     /**

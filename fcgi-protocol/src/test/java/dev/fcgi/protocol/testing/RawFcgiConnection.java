@@ -232,6 +232,36 @@ public final class RawFcgiConnection implements AutoCloseable {
         return readResponse(id, null);
     }
 
+    /** The responses of several requests whose records interleave, each up to its END_REQUEST. */
+    public java.util.Map<Integer, Response> readResponses(int... ids) throws IOException {
+        java.util.Map<Integer, List<Record>> records = new java.util.HashMap<>();
+        java.util.Map<Integer, Response> responses = new java.util.HashMap<>();
+        for (int id : ids) {
+            records.put(id, new ArrayList<>());
+        }
+        while (responses.size() < ids.length) {
+            Record record = readRecord();
+            if (record == null) {
+                throw new EOFException("connection closed before every END_REQUEST of " + java.util.Arrays.toString(ids));
+            }
+            List<Record> list = records.get(record.requestId());
+            if (list == null) {
+                throw new IOException("unexpected record type " + record.type() + " for request " + record.requestId());
+            }
+            list.add(record);
+            if (record.type() == END_REQUEST) {
+                ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+                ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+                for (Record r : list) {
+                    (r.type() == STDOUT ? stdout : r.type() == STDERR ? stderr : new ByteArrayOutputStream())
+                            .writeBytes(r.content());
+                }
+                responses.put(record.requestId(), new Response(list, stdout.toByteArray(), stderr.toByteArray(), record));
+            }
+        }
+        return responses;
+    }
+
     /** A response: every record, the STDOUT and STDERR streams, and END_REQUEST. */
     public record Response(List<Record> records, byte[] stdout, byte[] stderr, Record end) {
         public String text() {
