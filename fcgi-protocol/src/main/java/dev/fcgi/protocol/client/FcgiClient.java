@@ -257,7 +257,7 @@ public final class FcgiClient implements AutoCloseable {
         int maxConns = positive(values.get(FcgiConstants.MAX_CONNS));
         int capacity = mpx ? (maxReqs > 0 ? Math.min(maxReqs, maxRequestsPerConnection) : maxRequestsPerConnection) : 1;
         int connections = maxConns > 0 ? Math.min(maxConns, maxConnections) : maxConnections;
-        log.info("{} answered GET_VALUES {}: {} request(s) per connection, up to {} connection(s)", address, values,
+        log.debug("{} answered GET_VALUES {}: {} request(s) per connection, up to {} connection(s)", address, values,
                 capacity, connections);
         pool.configure(capacity, connections);
     }

@@ -119,9 +119,9 @@ public final class FcgiServer implements AutoCloseable {
                     socketFiles.add(socket);
                 }
                 serverChannels.add((ServerChannel) future.channel());
-                logger.info("FastCGI server listening on {} ({} transport)",
+                logger.info("FastCGI server listening on {} ({})",
                         FcgiTransport.formatAddress(future.channel().localAddress()),
-                        FcgiTransport.isEpollAvailable() && ownsGroup ? "epoll" : "configured");
+                        future.channel().getClass().getSimpleName());
             }
             return this;
         } catch (IOException | RuntimeException e) {
