@@ -65,26 +65,24 @@ final class ServerResponse implements FcgiResponse {
 
     @Override
     public FcgiResponse header(String name, String value) {
-        if (name.equalsIgnoreCase("Status")) {
-            return statusLine(value);
-        }
-        checkName(name);
-        checkValue(value);
-        if (!committed) {
-            headers.removeIf(h -> h[0].equalsIgnoreCase(name));
-            headers.add(new String[] {name, value});
-        }
-        return this;
+        return putHeader(name, value, true);
     }
 
     @Override
     public FcgiResponse addHeader(String name, String value) {
+        return putHeader(name, value, false);
+    }
+
+    private FcgiResponse putHeader(String name, String value, boolean replace) {
         if (name.equalsIgnoreCase("Status")) {
             return statusLine(value);
         }
         checkName(name);
         checkValue(value);
         if (!committed) {
+            if (replace) {
+                headers.removeIf(h -> h[0].equalsIgnoreCase(name));
+            }
             headers.add(new String[] {name, value});
         }
         return this;
