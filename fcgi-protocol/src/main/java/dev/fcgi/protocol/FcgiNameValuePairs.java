@@ -22,8 +22,6 @@ public final class FcgiNameValuePairs {
 
     /** The longest length encoded in one byte. */
     public static final int MAX_SHORT_LENGTH = 127;
-    /** The longest length the four-byte form can carry. */
-    public static final int MAX_LENGTH = Integer.MAX_VALUE;
 
     private FcgiNameValuePairs() {
     }

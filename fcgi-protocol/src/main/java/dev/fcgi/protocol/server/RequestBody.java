@@ -138,16 +138,6 @@ final class RequestBody extends InputStream {
         changed.signalAll();
     }
 
-    /** The number of bytes received so far. */
-    long received() {
-        lock.lock();
-        try {
-            return received;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** The bytes held in memory now. */
     long bufferedBytes() {
         lock.lock();
@@ -163,16 +153,6 @@ final class RequestBody extends InputStream {
         lock.lock();
         try {
             return file != null;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Whether the stream ended and was read to the end, or closed. */
-    boolean isEnded() {
-        lock.lock();
-        try {
-            return ended;
         } finally {
             lock.unlock();
         }
