@@ -65,7 +65,8 @@ final class PeerProcess implements AutoCloseable {
             ManagedProcess process = ManagedProcess.start(name + "-" + attempt, command.apply(file), directory);
             PeerProcess peer = new PeerProcess(name, ports, process, text, errorLog);
             try {
-                Await.until(START_TIMEOUT, () -> !process.isAlive() || Arrays.stream(ports).allMatch(FreePorts::accepts),
+                Await.until(START_TIMEOUT,
+                        () -> !process.isAlive() || Arrays.stream(ports).allMatch(FreePorts::accepts),
                         () -> name + " accepting on 127.0.0.1:" + Arrays.toString(ports) + "\n" + peer.describe());
                 if (process.isAlive()) {
                     return peer;
