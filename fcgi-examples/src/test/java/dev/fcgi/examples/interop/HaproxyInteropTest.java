@@ -484,7 +484,8 @@ class HaproxyInteropTest {
             assertEquals(FcgiTap.GET_VALUES_RESULT, result.type(), tap::describe);
             assertEquals(0, result.requestId(), tap::describe);
             assertEquals(mpxsConns, result.nameValues().get("FCGI_MPXS_CONNS"), tap::describe);
-            assertEquals("4096", result.nameValues().get("FCGI_MAX_REQS"), "the server's maxConcurrentRequests");
+            String maxReqs = result.nameValues().get("FCGI_MAX_REQS");
+            assertTrue(maxReqs != null && maxReqs.matches("[1-9][0-9]*"), () -> "FCGI_MAX_REQS " + maxReqs);
             assertEquals(1, sent.stream().filter(r -> r.type() == FcgiTap.GET_VALUES).count(), tap::describe);
         }
     }
