@@ -159,6 +159,9 @@ class HaproxyInteropTest {
             }
             String described = "connections while all ran: " + connections + ", request ids: " + requestIds + "\n"
                     + tap.describe();
+            System.out.println("HaproxyInteropTest: " + requests + " concurrent requests on " + connections
+                    + " FastCGI connection(s), most at once per connection " + maxConcurrencyPerConnection(tap)
+                    + ", request ids " + new java.util.TreeMap<>(requestIds));
             assertTrue(connections < requests, () -> "fewer FastCGI connections than requests; " + described);
             assertTrue(requestIds.keySet().stream().anyMatch(id -> id != 1),
                     () -> "request ids other than 1 on a multiplexed connection; " + described);
