@@ -123,6 +123,8 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (exchanges.size() >= config.maxRequestsPerConnection()) {
+            logger.debug("{}: request {} refused: {} requests in progress on the connection (max requests per"
+                    + " connection)", name, id, exchanges.size());
             refuse(id, config.maxRequestsPerConnection() == 1 ? FcgiProtocolStatus.CANT_MPX_CONN
                     : FcgiProtocolStatus.OVERLOADED, begin.keepConn());
             return;
@@ -259,7 +261,10 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         for (String variable : query.names()) {
             switch (variable) {
                 case FcgiConstants.MAX_CONNS -> values.put(variable, Integer.toString(config.maxConnections()));
-                case FcgiConstants.MAX_REQS -> values.put(variable, Integer.toString(config.maxConcurrentRequests()));
+                // Peers (HAProxy, FcgiClient) read FCGI_MAX_REQS as the limit of one connection, so it is the
+                // smaller of the per-connection and the server-wide limit.
+                case FcgiConstants.MAX_REQS -> values.put(variable, Integer.toString(
+                        Math.min(config.maxConcurrentRequests(), config.maxRequestsPerConnection())));
                 case FcgiConstants.MPXS_CONNS -> values.put(variable, config.maxRequestsPerConnection() > 1 ? "1" : "0");
                 default -> {
                     // unknown variables are left out of the answer

@@ -6,9 +6,10 @@ import java.io.File;
 import java.util.Optional;
 
 /**
- * Finds the external programs interop tests run (nginx, php-cgi, php-fpm, cgi-fcgi). When one is missing the
- * test is skipped with a message that names it, unless the environment has {@code CI=true} (as .ci/run sets)
- * or the system property {@code fcgi.interop.required} is {@code true}, in which case the test fails.
+ * Finds the external programs interop tests run (nginx, php-cgi, php-fpm, cgi-fcgi, haproxy, apache2, lighttpd).
+ * When one is missing the test is skipped with a message that names it, unless the environment has {@code CI=true}
+ * (as .ci/run sets) or the system property {@code fcgi.interop.required} is {@code true}, in which case the test
+ * fails.
  */
 public final class ExternalTools {
 
@@ -39,7 +40,8 @@ public final class ExternalTools {
         Optional<String> found = find(names);
         if (found.isEmpty()) {
             String message = "SKIPPED: " + String.join(" or ", names) + " is not installed"
-                    + " (apt-get install nginx php8.2-cgi php8.2-fpm libfcgi-bin spawn-fcgi, as .ci/run does)";
+                    + " (apt-get install nginx php8.2-cgi php8.2-fpm libfcgi-bin spawn-fcgi haproxy apache2 lighttpd,"
+                    + " as .ci/run does)";
             if (isRequired()) {
                 throw new AssertionError(message + ", and interop tests are required here (CI)");
             }
