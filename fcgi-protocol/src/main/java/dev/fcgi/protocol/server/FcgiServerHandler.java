@@ -130,8 +130,13 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (!counters.tryAcquireRequest()) {
-            logger.warn("{}: request {} refused with FCGI_OVERLOADED: {} requests in progress (max concurrent requests)",
-                    name, id, config.maxConcurrentRequests());
+            if (counters.startsOverloadEpisode()) {
+                logger.warn("{}: request {} refused with FCGI_OVERLOADED: {} requests in progress (max concurrent"
+                        + " requests); further refusals are logged at DEBUG until a request is accepted again",
+                        name, id, config.maxConcurrentRequests());
+            } else {
+                logger.debug("{}: request {} refused with FCGI_OVERLOADED (max concurrent requests)", name, id);
+            }
             refuse(id, FcgiProtocolStatus.OVERLOADED, begin.keepConn());
             return;
         }

@@ -1,5 +1,6 @@
 package dev.fcgi.protocol.server;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -9,6 +10,7 @@ final class ServerCounters {
 
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
+    private final AtomicBoolean overloaded = new AtomicBoolean();
     private final int maxRequests;
 
     ServerCounters(int maxRequests) {
@@ -23,9 +25,20 @@ final class ServerCounters {
                 return false;
             }
             if (requests.compareAndSet(current, current + 1)) {
+                if (overloaded.get()) {
+                    overloaded.set(false);
+                }
                 return true;
             }
         }
+    }
+
+    /**
+     * Whether a refusal starts a new overload episode (the first refusal since a request was last accepted), so
+     * that it is logged once per episode, as FPM warns about {@code pm.max_children}.
+     */
+    boolean startsOverloadEpisode() {
+        return overloaded.compareAndSet(false, true);
     }
 
     void releaseRequest() {
