@@ -97,7 +97,7 @@ public abstract class ExternalProcess implements AutoCloseable {
         }
     }
 
-    /** Stops the process: SIGTERM, then SIGKILL after 5 s, then SIGKILL for any child left behind. */
+    /** Stops the process and then its children by PID (SIGTERM, then SIGKILL after a grace period). */
     @Override
     public void close() {
         stop();
@@ -110,20 +110,7 @@ public abstract class ExternalProcess implements AutoCloseable {
 
     private void stop() {
         List<ProcessHandle> children = process.descendants().toList();
-        process.destroy();
-        try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
-        for (ProcessHandle child : children) {
-            if (child.isAlive()) {
-                child.destroyForcibly();
-            }
-        }
+        ManagedProcess.stop(process.toHandle());
+        children.forEach(ManagedProcess::stop);
     }
 }

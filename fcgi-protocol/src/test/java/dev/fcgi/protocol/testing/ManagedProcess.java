@@ -125,7 +125,8 @@ public final class ManagedProcess implements AutoCloseable {
         }
     }
 
-    private static void stop(ProcessHandle handle) {
+    /** Stops one process by PID: SIGTERM, then SIGKILL when it has not exited after a grace period. */
+    public static void stop(ProcessHandle handle) {
         if (!handle.isAlive()) {
             return;
         }

@@ -23,7 +23,7 @@ public final class PhpCgiProcess extends ExternalProcess {
     /** Starts php-cgi, logging to {@code dir/php-cgi.log}, and waits until it accepts connections. */
     public static PhpCgiProcess start(Path dir) throws IOException, InterruptedException {
         String binary = ExternalTools.require("php-cgi8.2", "php-cgi");
-        InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), PhpFpmProcess.freePort());
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), FreePorts.find());
         ProcessBuilder builder = new ProcessBuilder(binary, "-n", "-b", "127.0.0.1:" + address.getPort())
                 .directory(dir.toFile());
         builder.environment().put("PHP_FCGI_CHILDREN", "0");

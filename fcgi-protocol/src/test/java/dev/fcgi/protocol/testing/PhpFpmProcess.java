@@ -5,7 +5,6 @@ import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
@@ -48,7 +47,7 @@ public final class PhpFpmProcess extends ExternalProcess {
             throws IOException, InterruptedException {
         String binary = ExternalTools.require("php-fpm8.2", "php-fpm");
         Path socket = dir.resolve("php-fpm.sock");
-        InetSocketAddress tcp = unixSocket ? null : new InetSocketAddress(InetAddress.getLoopbackAddress(), freePort());
+        InetSocketAddress tcp = unixSocket ? null : new InetSocketAddress(InetAddress.getLoopbackAddress(), FreePorts.find());
         String listen = unixSocket ? socket.toString() : "127.0.0.1:" + tcp.getPort();
         StringBuilder conf = new StringBuilder()
                 .append("[global]\n")
@@ -88,11 +87,5 @@ public final class PhpFpmProcess extends ExternalProcess {
         List<Path> files = new ArrayList<>(super.logFiles());
         files.add(errorLog);
         return files;
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }
