@@ -68,6 +68,12 @@ public final class OnDemandStrategy implements PoolStrategy {
         return PoolDecision.spawn(n);
     }
 
+    /** Replaces a worker that left only when requests wait for one (FPM always does, bug #77959). */
+    @Override
+    public PoolDecision onWorkerExited(ScoreboardSnapshot pool) {
+        return onRequestQueued(pool);
+    }
+
     @Override
     public String toString() {
         return "ondemand(max_children=" + maxChildren + ", process_idle_timeout="

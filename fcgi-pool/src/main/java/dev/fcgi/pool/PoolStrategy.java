@@ -23,4 +23,12 @@ public interface PoolStrategy {
     default PoolDecision onRequestQueued(ScoreboardSnapshot pool) {
         return PoolDecision.NONE;
     }
+
+    /**
+     * Called when a worker left the pool on its own ({@code pm.max_requests}, a crash), not because the strategy
+     * retired it. Default: replace it at once, as FPM does.
+     */
+    default PoolDecision onWorkerExited(ScoreboardSnapshot pool) {
+        return pool.total() < maxWorkers() ? PoolDecision.spawn(1) : PoolDecision.NONE;
+    }
 }

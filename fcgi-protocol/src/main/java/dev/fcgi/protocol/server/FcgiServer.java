@@ -243,7 +243,7 @@ public final class FcgiServer implements AutoCloseable {
         private final List<SocketAddress> listen = new ArrayList<>();
         private boolean listenInherited;
         private FcgiHandler handler;
-        private Executor executor;
+        private FcgiDispatcher dispatcher;
         private boolean handlerOnEventLoop;
         private Set<FcgiRole> roles = EnumSet.allOf(FcgiRole.class);
         private EventLoopGroup group;
@@ -305,7 +305,16 @@ public final class FcgiServer implements AutoCloseable {
          * The server never shuts down an executor it was given.
          */
         public Builder executor(Executor executor) {
-            this.executor = Objects.requireNonNull(executor, "executor");
+            Objects.requireNonNull(executor, "executor");
+            return dispatcher(FcgiDispatcher.of(executor));
+        }
+
+        /**
+         * Where and when handlers run, for a worker pool that also wants to see each request (the scoreboard, the
+         * status page). Replaces {@link #executor(Executor)}; the server never shuts a dispatcher down.
+         */
+        public Builder dispatcher(FcgiDispatcher dispatcher) {
+            this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
             return this;
         }
 
@@ -469,10 +478,11 @@ public final class FcgiServer implements AutoCloseable {
             if (listen.isEmpty() && !listenInherited) {
                 throw new IllegalStateException("no listen address set");
             }
-            ExecutorService owned = executor == null
+            ExecutorService owned = dispatcher == null
                     ? Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("fcgi-handler-", 0).factory())
                     : null;
-            ServerConfig config = new ServerConfig(handler, executor == null ? owned : executor, handlerOnEventLoop,
+            ServerConfig config = new ServerConfig(handler, dispatcher == null ? FcgiDispatcher.of(owned) : dispatcher,
+                    handlerOnEventLoop,
                     Set.copyOf(roles), maxConnections, maxRequestsPerConnection, maxConcurrentRequests,
                     maxParamsLength, maxParams, maxRequestBodyLength, bodySpoolThreshold, spoolDirectory,
                     headerTimeout, bodyReadTimeout, writeTimeout, idleTimeout, lingerTimeout, responseBufferSize,

@@ -188,10 +188,9 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         try {
-            config.executor().execute(() -> exchange.run(config.handler()));
+            config.dispatcher().dispatch(exchange, () -> exchange.run(config.handler()));
         } catch (RejectedExecutionException e) {
-            logger.warn("{}: request {} refused with FCGI_OVERLOADED: the executor rejected it ({})", name,
-                    exchange.requestId(), e.getMessage());
+            logger.warn("{}: request {} refused with FCGI_OVERLOADED: {}", name, exchange.requestId(), e.getMessage());
             if (exchange.claimWithoutHandler()) {
                 endRefused(exchange, FcgiProtocolStatus.OVERLOADED);
             }

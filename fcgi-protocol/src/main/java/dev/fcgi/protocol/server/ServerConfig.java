@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Executor;
 
 /**
  * The settings a connection handler needs, fixed when the server starts. See {@link FcgiServer.Builder} for the
@@ -14,7 +13,7 @@ import java.util.concurrent.Executor;
  */
 record ServerConfig(
         FcgiHandler handler,
-        Executor executor,
+        FcgiDispatcher dispatcher,
         boolean handlerOnEventLoop,
         Set<FcgiRole> roles,
         int maxConnections,

@@ -1,0 +1,525 @@
+package dev.fcgi.pool;
+
+import dev.fcgi.protocol.server.FcgiDispatcher;
+import dev.fcgi.protocol.server.FcgiHandler;
+import dev.fcgi.protocol.server.FcgiRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * A pool of workers that run an {@link FcgiHandler}, managed like a PHP-FPM pool: a {@link PoolStrategy} decides
+ * how many workers run, each worker is a platform thread with its own handler instance, requests (not
+ * connections) are dispatched, so a kept connection never pins a worker, and requests that find no idle worker
+ * wait in a bounded queue ({@code listen.backlog}); past it they are refused with FCGI_OVERLOADED.
+ *
+ * <pre>{@code
+ * FcgiPool pool = FcgiPool.builder("www")
+ *         .strategy(DynamicStrategy.newBuilder().maxChildren(8).minSpareServers(2).maxSpareServers(4).build())
+ *         .handler(MyHandler::new)                   // one handler instance per worker
+ *         .build().start();
+ * FcgiServer server = FcgiServer.builder().listen("127.0.0.1:9000")
+ *         .handler(pool.handler()).dispatcher(pool).build().start();
+ * }</pre>
+ *
+ * <p>An idle worker is handed the next request most-recently-used first, so that the least used ones stay idle
+ * and can be retired. The strategy is consulted on a maintenance thread every second and at once when a request
+ * is queued; it never runs on a request's thread.
+ */
+public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
+
+    private static final Logger logger = LoggerFactory.getLogger(FcgiPool.class);
+    private static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
+
+    private final String name;
+    private final PoolStrategy strategy;
+    private final Supplier<FcgiHandler> handlerFactory;
+    private final int maxRequests;
+    private final int listenBacklog;
+    private final Ticker ticker;
+    private final ScheduledExecutorService maintenance;
+    private final boolean ownsMaintenance;
+    private final Duration heartbeat;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition drained = lock.newCondition();
+    private final Map<Long, Worker> workers = new LinkedHashMap<>();
+    private final ArrayDeque<Worker> idle = new ArrayDeque<>();       // most recently used first
+    private final ArrayDeque<Queued> queue = new ArrayDeque<>();
+    private final Map<Long, Condition> wakeups = new LinkedHashMap<>();
+    private final AtomicBoolean queueEventPending = new AtomicBoolean();
+    private long nextWorkerId = 1;
+    private long startNanos;
+    private long acceptedConn;
+    private int maxListenQueue;
+    private int maxActive;
+    private long maxChildrenReached;
+    private long rejected;
+    private long maxQueueWaitNanos;
+    private boolean shutdown;
+    private ScheduledFuture<?> tick;
+
+    private record Queued(Runnable job, long sinceNanos) {
+    }
+
+    private FcgiPool(Builder builder) {
+        this.name = builder.name;
+        this.strategy = builder.strategy;
+        this.handlerFactory = builder.handlerFactory;
+        this.maxRequests = builder.maxRequests;
+        this.listenBacklog = builder.listenBacklog;
+        this.ticker = builder.ticker;
+        this.heartbeat = builder.heartbeat;
+        this.ownsMaintenance = builder.maintenance == null;
+        this.maintenance = ownsMaintenance ? Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("pool-" + name + "-maintenance").daemon(true).factory()) : builder.maintenance;
+    }
+
+    /** A builder for a pool named {@code name} (FPM's {@code [name]} section). */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /** The pool's name. */
+    public String name() {
+        return name;
+    }
+
+    /** Starts the strategy's initial workers and the maintenance heartbeat. */
+    public FcgiPool start() {
+        lock.lock();
+        try {
+            startNanos = ticker.read();
+        } finally {
+            lock.unlock();
+        }
+        spawn(strategy.initialWorkers());
+        tick = maintenance.scheduleWithFixedDelay(this::tickSafely, heartbeat.toNanos(), heartbeat.toNanos(),
+                TimeUnit.NANOSECONDS);
+        logger.info("[pool {}] started with {} worker(s), {}", name, strategy.initialWorkers(), strategy);
+        return this;
+    }
+
+    /**
+     * The handler to give the server: it runs the current worker's own handler instance (or, off a worker thread,
+     * a shared one).
+     */
+    public FcgiHandler handler() {
+        FcgiHandler shared = handlerFactory.get();
+        return (request, response) -> {
+            Worker worker = CURRENT.get();
+            (worker != null ? worker.handler : shared).handle(request, response);
+        };
+    }
+
+    // ---- dispatching
+
+    @Override
+    public void dispatch(FcgiRequest request, Runnable job) {
+        Objects.requireNonNull(job, "job");
+        boolean queued;
+        lock.lock();
+        try {
+            if (shutdown) {
+                throw new RejectedExecutionException("[pool " + name + "] is shutting down");
+            }
+            Worker worker = idle.pollFirst();
+            if (worker != null) {
+                assign(worker, job);
+                queued = false;
+            } else if (queue.size() >= listenBacklog) {
+                rejected++;
+                throw new RejectedExecutionException("[pool " + name + "] " + queue.size()
+                        + " requests wait for a worker (listen.backlog = " + listenBacklog + ")");
+            } else {
+                queue.addLast(new Queued(job, ticker.read()));
+                maxListenQueue = Math.max(maxListenQueue, queue.size());
+                queued = true;
+            }
+            acceptedConn++;
+        } finally {
+            lock.unlock();
+        }
+        if (queued) {
+            onRequestQueued();
+        }
+    }
+
+    /** Gives {@code job} to an idle worker taken off the idle stack. Under the lock. */
+    private void assign(Worker worker, Runnable job) {
+        worker.next = job;
+        worker.enter(WorkerState.RUNNING, ticker.read());
+        maxActive = Math.max(maxActive, workers.size() - idle.size());
+        wakeups.get(worker.id).signal();
+    }
+
+    private void runWorker(Worker worker) {
+        CURRENT.set(worker);
+        try {
+            for (;;) {
+                Runnable job;
+                lock.lock();
+                try {
+                    while (worker.next == null && !worker.retire) {
+                        wakeups.get(worker.id).awaitUninterruptibly();
+                    }
+                    if (worker.next == null) {
+                        remove(worker);
+                        return;
+                    }
+                    job = worker.next;
+                    worker.next = null;
+                } finally {
+                    lock.unlock();
+                }
+                try {
+                    job.run();
+                } catch (Throwable t) {
+                    logger.error("[pool {}] worker {}: request failed outside its handler", name, worker.id, t);
+                }
+                Thread.interrupted(); // an interrupt for this request must not reach the next one
+                if (!afterRequest(worker)) {
+                    onWorkerExited(worker);
+                    return;
+                }
+            }
+        } finally {
+            CURRENT.remove();
+        }
+    }
+
+    /** Books a finished request and finds the worker's next job; false when the worker leaves the pool. */
+    private boolean afterRequest(Worker worker) {
+        lock.lock();
+        try {
+            worker.requests++;
+            long now = ticker.read();
+            if ((maxRequests > 0 && worker.requests >= maxRequests) || worker.retire) {
+                remove(worker);
+                return false;
+            }
+            Queued queued = queue.pollFirst();
+            if (queued != null) {
+                worker.next = queued.job();
+                worker.enter(WorkerState.RUNNING, now);
+                maxQueueWaitNanos = Math.max(maxQueueWaitNanos, now - queued.sinceNanos());
+            } else {
+                worker.enter(WorkerState.IDLE, now);
+                idle.addFirst(worker);
+                if (idle.size() == workers.size()) {
+                    drained.signalAll();
+                }
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void remove(Worker worker) {
+        workers.remove(worker.id);
+        wakeups.remove(worker.id);
+        idle.remove(worker);
+        drained.signalAll();
+    }
+
+    // ---- the strategy's decisions
+
+    /** Starts up to {@code n} workers (fewer at the strategy's maximum); each takes a queued request at once. */
+    private void spawn(int n) {
+        lock.lock();
+        try {
+            for (int i = 0; i < n && !shutdown && workers.size() < strategy.maxWorkers(); i++) {
+                long now = ticker.read();
+                Worker worker = new Worker(nextWorkerId++, handlerFactory.get(), now);
+                workers.put(worker.id, worker);
+                wakeups.put(worker.id, lock.newCondition());
+                Queued queued = queue.pollFirst();
+                if (queued != null) {
+                    worker.next = queued.job();
+                    worker.enter(WorkerState.RUNNING, now);
+                    maxQueueWaitNanos = Math.max(maxQueueWaitNanos, now - queued.sinceNanos());
+                    maxActive = Math.max(maxActive, workers.size() - idle.size());
+                } else {
+                    idle.addLast(worker);
+                }
+                worker.thread = Thread.ofPlatform().name("pool-" + name + "-worker-" + worker.id).daemon(true)
+                        .start(() -> runWorker(worker));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Retires worker {@code id} if it is idle (a busy worker is never taken from its request). */
+    private void retire(long id) {
+        lock.lock();
+        try {
+            Worker worker = workers.get(id);
+            if (worker != null && idle.remove(worker)) {
+                worker.retire = true;
+                wakeups.get(id).signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void apply(PoolDecision decision) {
+        if (decision.maxChildrenReached()) {
+            lock.lock();
+            try {
+                maxChildrenReached++;
+            } finally {
+                lock.unlock();
+            }
+            logger.warn("[pool {}] server reached pm.max_children setting ({}), consider raising it", name,
+                    strategy.maxWorkers());
+        }
+        if (decision.spawn() > 0) {
+            spawn(decision.spawn());
+        }
+        for (long id : decision.retire()) {
+            retire(id);
+        }
+    }
+
+    private void onRequestQueued() {
+        if (queueEventPending.compareAndSet(false, true)) {
+            try {
+                maintenance.execute(() -> {
+                    queueEventPending.set(false);
+                    decideSafely(() -> strategy.onRequestQueued(snapshot()));
+                });
+            } catch (RejectedExecutionException e) {
+                queueEventPending.set(false);
+            }
+        }
+    }
+
+    private void onWorkerExited(Worker worker) {
+        try {
+            maintenance.execute(() -> decideSafely(() -> strategy.onWorkerExited(snapshot())));
+        } catch (RejectedExecutionException e) {
+            logger.debug("[pool {}] worker {} left after shutdown", name, worker.id);
+        }
+    }
+
+    private void tickSafely() {
+        decideSafely(() -> strategy.onTick(snapshot()));
+    }
+
+    private void decideSafely(Supplier<PoolDecision> decision) {
+        try {
+            apply(decision.get());
+        } catch (RuntimeException e) {
+            logger.error("[pool {}] maintenance failed", name, e);
+        }
+    }
+
+    /** Runs one maintenance tick on the maintenance thread and waits for it: tests step the pool with it. */
+    void runMaintenance() throws Exception {
+        maintenance.submit(this::tickSafely).get(10, TimeUnit.SECONDS);
+    }
+
+    // ---- observation
+
+    /** The scoreboard now. */
+    public ScoreboardSnapshot snapshot() {
+        lock.lock();
+        try {
+            List<WorkerView> views = new ArrayList<>(workers.size());
+            for (Worker worker : workers.values()) {
+                views.add(worker.view());
+            }
+            return new ScoreboardSnapshot(ticker.read(), queue.size(), views);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The counters now. */
+    public PoolStatus status() {
+        lock.lock();
+        try {
+            int idleCount = idle.size();
+            int total = workers.size();
+            return new PoolStatus(name, strategy.getClass().getSimpleName().replace("Strategy", "").toLowerCase(),
+                    startNanos, acceptedConn, queue.size(), maxListenQueue, listenBacklog, idleCount,
+                    total - idleCount, total, maxActive, maxChildrenReached, rejected, maxQueueWaitNanos);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- shutdown
+
+    /**
+     * Stops taking requests, lets the running and queued ones finish for up to {@code timeout}, then
+     * {@link #shutdownNow()}.
+     */
+    public void shutdownGracefully(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.lock();
+        try {
+            shutdown = true;
+            while (!queue.isEmpty() || idle.size() < workers.size()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                drained.awaitNanos(left);
+            }
+        } finally {
+            lock.unlock();
+        }
+        shutdownNow();
+    }
+
+    /**
+     * Stops at once: idle workers leave, busy ones are interrupted and leave after their request, and requests
+     * still queued run each on a thread of its own, so that none is left without an answer. Idempotent.
+     */
+    public void shutdownNow() {
+        List<Runnable> orphans = new ArrayList<>();
+        lock.lock();
+        try {
+            shutdown = true;
+            for (Worker worker : workers.values()) {
+                worker.retire = true;
+                if (worker.state != WorkerState.IDLE && worker.thread != null) {
+                    worker.thread.interrupt();
+                }
+                wakeups.get(worker.id).signal();
+            }
+            for (Queued queued : queue) {
+                orphans.add(queued.job());
+            }
+            queue.clear();
+        } finally {
+            lock.unlock();
+        }
+        orphans.forEach(job -> Thread.ofVirtual().name("pool-" + name + "-orphan").start(job));
+        if (tick != null) {
+            tick.cancel(false);
+        }
+        if (ownsMaintenance) {
+            maintenance.shutdownNow();
+        }
+    }
+
+    /** {@link #shutdownNow()}. */
+    @Override
+    public void close() {
+        shutdownNow();
+    }
+
+    @Override
+    public String toString() {
+        return "FcgiPool[" + name + ", " + strategy + ']';
+    }
+
+    /** Settings of an {@link FcgiPool}. */
+    public static final class Builder {
+        private final String name;
+        private PoolStrategy strategy;
+        private Supplier<FcgiHandler> handlerFactory;
+        private int maxRequests;
+        private int listenBacklog = 511;
+        private Ticker ticker = Ticker.SYSTEM;
+        private ScheduledExecutorService maintenance;
+        private Duration heartbeat = Duration.ofSeconds(1);
+
+        private Builder(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("pool name is empty");
+            }
+            this.name = name;
+        }
+
+        /** How many workers run ({@code pm} and its settings). Required. */
+        public Builder strategy(PoolStrategy strategy) {
+            this.strategy = Objects.requireNonNull(strategy, "strategy");
+            return this;
+        }
+
+        /** Creates each worker's own handler instance. Required (or {@link #handler(FcgiHandler)}). */
+        public Builder handler(Supplier<FcgiHandler> factory) {
+            this.handlerFactory = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
+        /** One handler instance shared by every worker (it must then be thread-safe). */
+        public Builder handler(FcgiHandler handler) {
+            Objects.requireNonNull(handler, "handler");
+            return handler(() -> handler);
+        }
+
+        /** {@code pm.max_requests}: requests a worker serves before it is replaced; 0 for no limit. Default: 0. */
+        public Builder maxRequests(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("pm.max_requests: " + n + " (expected: >= 0)");
+            }
+            this.maxRequests = n;
+            return this;
+        }
+
+        /** {@code listen.backlog}: requests that may wait for a worker; past it FCGI_OVERLOADED. Default: 511. */
+        public Builder listenBacklog(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("listen.backlog: " + n + " (expected: >= 0)");
+            }
+            this.listenBacklog = n;
+            return this;
+        }
+
+        /** The time source, for tests. Default: {@link Ticker#SYSTEM}. */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /** The maintenance thread; a scheduler given here is never shut down by the pool. Default: its own. */
+        public Builder maintenance(ScheduledExecutorService scheduler) {
+            this.maintenance = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /** The maintenance heartbeat (FPM's is 1 s and fixed). Default: 1 s. */
+        public Builder heartbeat(Duration heartbeat) {
+            if (heartbeat.isNegative() || heartbeat.isZero()) {
+                throw new IllegalArgumentException("heartbeat: " + heartbeat + " (expected: > 0)");
+            }
+            this.heartbeat = heartbeat;
+            return this;
+        }
+
+        /** Checks that a strategy and a handler are set. */
+        public FcgiPool build() {
+            if (strategy == null) {
+                throw new IllegalStateException("[pool " + name
+                        + "] the process manager is missing (static, dynamic or ondemand)");
+            }
+            if (handlerFactory == null) {
+                throw new IllegalStateException("[pool " + name + "] no handler set");
+            }
+            return new FcgiPool(this);
+        }
+    }
+}
