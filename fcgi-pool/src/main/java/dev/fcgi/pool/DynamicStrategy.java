@@ -156,13 +156,9 @@ public final class DynamicStrategy implements PoolStrategy {
             if (maxSpare < 1) {
                 throw new IllegalArgumentException("pm.max_spare_servers(" + maxSpare + ") must be a positive value");
             }
-            if (minSpare > maxChildren) {
-                throw new IllegalArgumentException("pm.min_spare_servers(" + minSpare
-                        + ") cannot be greater than pm.max_children(" + maxChildren + ")");
-            }
-            if (maxSpare > maxChildren) {
-                throw new IllegalArgumentException("pm.max_spare_servers(" + maxSpare
-                        + ") cannot be greater than pm.max_children(" + maxChildren + ")");
+            if (minSpare > maxChildren || maxSpare > maxChildren) {
+                throw new IllegalArgumentException("pm.min_spare_servers(" + minSpare + ") and pm.max_spare_servers("
+                        + maxSpare + ") cannot be greater than pm.max_children(" + maxChildren + ")");
             }
             if (maxSpare < minSpare) {
                 throw new IllegalArgumentException("pm.max_spare_servers(" + maxSpare

@@ -453,6 +453,14 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             this.name = name;
         }
 
+        /**
+         * Takes {@code pm} and its settings, {@code pm.max_requests} and {@code listen.backlog} from an FPM pool
+         * configuration.
+         */
+        public Builder config(PoolConfig config) {
+            return strategy(config.strategy()).maxRequests(config.maxRequests()).listenBacklog(config.listenBacklog());
+        }
+
         /** How many workers run ({@code pm} and its settings). Required. */
         public Builder strategy(PoolStrategy strategy) {
             this.strategy = Objects.requireNonNull(strategy, "strategy");

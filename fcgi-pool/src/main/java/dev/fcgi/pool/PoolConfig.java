@@ -212,6 +212,18 @@ public final class PoolConfig {
         return maxRequests;
     }
 
+    /** The strategy {@code pm} and its settings describe. */
+    public PoolStrategy strategy() {
+        return switch (pm) {
+            case STATIC -> StaticStrategy.of(maxChildren);
+            case DYNAMIC -> DynamicStrategy.newBuilder().maxChildren(maxChildren).startServers(startServers)
+                    .minSpareServers(minSpareServers).maxSpareServers(maxSpareServers).maxSpawnRate(maxSpawnRate)
+                    .build();
+            case ONDEMAND -> OnDemandStrategy.newBuilder().maxChildren(maxChildren)
+                    .processIdleTimeout(processIdleTimeout).build();
+        };
+    }
+
     /**
      * {@code pm.status_path}: the URI of the status page, or {@code null} (the default: no status page). {@code "/"}
      * when only {@code pm.status_listen} is set.

@@ -116,7 +116,7 @@ class PoolStrategyTest {
                 + " pm.max_spare_servers(5)", assertThrows(IllegalArgumentException.class, () -> DynamicStrategy
                 .newBuilder().maxChildren(10).minSpareServers(2).maxSpareServers(5).startServers(8).build())
                 .getMessage());
-        assertEquals("pm.max_spare_servers(20) cannot be greater than pm.max_children(10)",
+        assertEquals("pm.min_spare_servers(2) and pm.max_spare_servers(20) cannot be greater than pm.max_children(10)",
                 assertThrows(IllegalArgumentException.class, () -> DynamicStrategy.newBuilder().maxChildren(10)
                         .minSpareServers(2).maxSpareServers(20).build()).getMessage());
         assertEquals("pm.max_spare_servers(2) must not be less than pm.min_spare_servers(3)",
@@ -150,5 +150,21 @@ class PoolStrategyTest {
         assertEquals("pm.process_idle_timeout(0s) must be greater than 0s", assertThrows(
                 IllegalArgumentException.class, () -> OnDemandStrategy.newBuilder().maxChildren(1)
                         .processIdleTimeout(Duration.ZERO).build()).getMessage());
+    }
+
+    @Test
+    @DisplayName("PoolConfig describes the strategy: pm and its settings")
+    void strategyFromConfig() {
+        PoolStrategy dynamic = PoolConfig.builder("www").listen("127.0.0.1:9000").pm("dynamic").maxChildren(10)
+                .minSpareServers(2).maxSpareServers(6).build().strategy();
+        assertInstanceOf(DynamicStrategy.class, dynamic);
+        assertEquals(4, dynamic.initialWorkers(), "FPM's default start_servers: 2 + (6 - 2) / 2");
+        assertEquals(10, dynamic.maxWorkers());
+        PoolStrategy onDemand = PoolConfig.builder("www").listen("127.0.0.1:9000").pm("ondemand").maxChildren(3)
+                .build().strategy();
+        assertInstanceOf(OnDemandStrategy.class, onDemand);
+        assertEquals(0, onDemand.initialWorkers());
+        assertEquals(7, PoolConfig.builder("www").listen("9000").pm("static").maxChildren(7).build().strategy()
+                .initialWorkers());
     }
 }
