@@ -3,10 +3,14 @@ package dev.fcgi.pool;
 import dev.fcgi.protocol.server.FcgiDispatcher;
 import dev.fcgi.protocol.server.FcgiHandler;
 import dev.fcgi.protocol.server.FcgiRequest;
+import dev.fcgi.protocol.server.FcgiResponse;
+import dev.fcgi.pool.status.StatusPage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,6 +60,10 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     private final ScheduledExecutorService maintenance;
     private final boolean ownsMaintenance;
     private final Duration heartbeat;
+    private final Clock clock;
+    private final String statusPath;
+    private final String pingPath;
+    private final String pingResponse;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition drained = lock.newCondition();
@@ -66,6 +74,8 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     private final AtomicBoolean queueEventPending = new AtomicBoolean();
     private long nextWorkerId = 1;
     private long startNanos;
+    private Instant startTime = Instant.EPOCH;
+    private long slowRequests;
     private long acceptedConn;
     private int maxListenQueue;
     private int maxActive;
@@ -75,7 +85,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     private boolean shutdown;
     private ScheduledFuture<?> tick;
 
-    private record Queued(Runnable job, long sinceNanos) {
+    private record Queued(Runnable job, RequestInfo info, long sinceNanos) {
     }
 
     private FcgiPool(Builder builder) {
@@ -86,6 +96,10 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         this.listenBacklog = builder.listenBacklog;
         this.ticker = builder.ticker;
         this.heartbeat = builder.heartbeat;
+        this.clock = builder.clock;
+        this.statusPath = builder.statusPath;
+        this.pingPath = builder.pingPath;
+        this.pingResponse = builder.pingResponse;
         this.ownsMaintenance = builder.maintenance == null;
         this.maintenance = ownsMaintenance ? Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("pool-" + name + "-maintenance").daemon(true).factory()) : builder.maintenance;
@@ -106,6 +120,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         lock.lock();
         try {
             startNanos = ticker.read();
+            startTime = clock.instant();
         } finally {
             lock.unlock();
         }
@@ -117,15 +132,54 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     }
 
     /**
-     * The handler to give the server: it runs the current worker's own handler instance (or, off a worker thread,
-     * a shared one).
+     * The handler to give the server: it answers the status and ping pages itself and runs every other request on
+     * the current worker's own handler instance (or, off a worker thread, a shared one).
      */
     public FcgiHandler handler() {
         FcgiHandler shared = handlerFactory.get();
         return (request, response) -> {
             Worker worker = CURRENT.get();
+            if (worker == null && answerOwnPage(request, response)) {
+                return;
+            }
             (worker != null ? worker.handler : shared).handle(request, response);
         };
+    }
+
+    /** The configured status path ({@code pm.status_path}), or {@code null}. */
+    public String statusPath() {
+        return statusPath;
+    }
+
+    /** The configured ping path ({@code ping.path}), or {@code null}. */
+    public String pingPath() {
+        return pingPath;
+    }
+
+    /** Which of the pool's own pages {@code request} asks for: 1 status, 2 ping, 0 none. */
+    private int ownPage(FcgiRequest request) {
+        if (request == null || (statusPath == null && pingPath == null)) {
+            return 0;
+        }
+        String path = RequestInfo.path(request);
+        if (path == null) {
+            return 0;
+        }
+        if (path.equals(statusPath)) {
+            return 1;
+        }
+        return path.equals(pingPath) ? 2 : 0;
+    }
+
+    private boolean answerOwnPage(FcgiRequest request, FcgiResponse response) throws Exception {
+        switch (ownPage(request)) {
+            case 1 -> StatusPage.serve(this::statusPage, request, response);
+            case 2 -> StatusPage.servePing(pingResponse, request, response);
+            default -> {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ---- dispatching
@@ -133,6 +187,18 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     @Override
     public void dispatch(FcgiRequest request, Runnable job) {
         Objects.requireNonNull(job, "job");
+        if (ownPage(request) != 0) {
+            // the status and ping pages never wait for a worker: they must answer when every worker is busy
+            lock.lock();
+            try {
+                acceptedConn++;
+            } finally {
+                lock.unlock();
+            }
+            Thread.ofVirtual().name("pool-" + name + "-status").start(job);
+            return;
+        }
+        RequestInfo info = request == null ? null : RequestInfo.of(request);
         boolean queued;
         lock.lock();
         try {
@@ -141,14 +207,14 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             }
             Worker worker = idle.pollFirst();
             if (worker != null) {
-                assign(worker, job);
+                assign(worker, job, info);
                 queued = false;
             } else if (queue.size() >= listenBacklog) {
                 rejected++;
                 throw new RejectedExecutionException("[pool " + name + "] " + queue.size()
                         + " requests wait for a worker (listen.backlog = " + listenBacklog + ")");
             } else {
-                queue.addLast(new Queued(job, ticker.read()));
+                queue.addLast(new Queued(job, info, ticker.read()));
                 maxListenQueue = Math.max(maxListenQueue, queue.size());
                 queued = true;
             }
@@ -162,9 +228,8 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     }
 
     /** Gives {@code job} to an idle worker taken off the idle stack. Under the lock. */
-    private void assign(Worker worker, Runnable job) {
-        worker.next = job;
-        worker.enter(WorkerState.RUNNING, ticker.read());
+    private void assign(Worker worker, Runnable job, RequestInfo info) {
+        worker.take(job, info, ticker.read());
         maxActive = Math.max(maxActive, workers.size() - idle.size());
         wakeups.get(worker.id).signal();
     }
@@ -210,14 +275,14 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         try {
             worker.requests++;
             long now = ticker.read();
+            worker.finished(now);
             if ((maxRequests > 0 && worker.requests >= maxRequests) || worker.retire) {
                 remove(worker);
                 return false;
             }
             Queued queued = queue.pollFirst();
             if (queued != null) {
-                worker.next = queued.job();
-                worker.enter(WorkerState.RUNNING, now);
+                worker.take(queued.job(), queued.info(), now);
                 maxQueueWaitNanos = Math.max(maxQueueWaitNanos, now - queued.sinceNanos());
             } else {
                 worker.enter(WorkerState.IDLE, now);
@@ -252,8 +317,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                 wakeups.put(worker.id, lock.newCondition());
                 Queued queued = queue.pollFirst();
                 if (queued != null) {
-                    worker.next = queued.job();
-                    worker.enter(WorkerState.RUNNING, now);
+                    worker.take(queued.job(), queued.info(), now);
                     maxQueueWaitNanos = Math.max(maxQueueWaitNanos, now - queued.sinceNanos());
                     maxActive = Math.max(maxActive, workers.size() - idle.size());
                 } else {
@@ -362,7 +426,18 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             int total = workers.size();
             return new PoolStatus(name, strategy.getClass().getSimpleName().replace("Strategy", "").toLowerCase(),
                     startNanos, acceptedConn, queue.size(), maxListenQueue, listenBacklog, idleCount,
-                    total - idleCount, total, maxActive, maxChildrenReached, rejected, maxQueueWaitNanos);
+                    total - idleCount, total, maxActive, maxChildrenReached, rejected, maxQueueWaitNanos, startTime,
+                    slowRequests);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The status page now: the counters and the scoreboard taken together, in the pool clock's time zone. */
+    public StatusPage statusPage() {
+        lock.lock();
+        try {
+            return new StatusPage(status(), snapshot(), clock.getZone());
         } finally {
             lock.unlock();
         }
@@ -445,6 +520,10 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         private Ticker ticker = Ticker.SYSTEM;
         private ScheduledExecutorService maintenance;
         private Duration heartbeat = Duration.ofSeconds(1);
+        private Clock clock = Clock.systemDefaultZone();
+        private String statusPath;
+        private String pingPath;
+        private String pingResponse = "pong";
 
         private Builder(String name) {
             if (name == null || name.isBlank()) {
@@ -454,11 +533,51 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         }
 
         /**
-         * Takes {@code pm} and its settings, {@code pm.max_requests} and {@code listen.backlog} from an FPM pool
-         * configuration.
+         * Takes {@code pm} and its settings, {@code pm.max_requests}, {@code listen.backlog},
+         * {@code pm.status_path}, {@code ping.path} and {@code ping.response} from an FPM pool configuration.
          */
         public Builder config(PoolConfig config) {
-            return strategy(config.strategy()).maxRequests(config.maxRequests()).listenBacklog(config.listenBacklog());
+            strategy(config.strategy()).maxRequests(config.maxRequests()).listenBacklog(config.listenBacklog())
+                    .statusPath(config.statusPath()).pingPath(config.pingPath());
+            return config.pingResponse() == null ? this : pingResponse(config.pingResponse());
+        }
+
+        /**
+         * {@code pm.status_path}: requests for this path (their {@code SCRIPT_NAME}, else {@code DOCUMENT_URI}, else
+         * the path of {@code REQUEST_URI}) get the pool's status page, even when every worker is busy; {@code null}
+         * for none. Default: none.
+         */
+        public Builder statusPath(String path) {
+            this.statusPath = checkPath("pm.status_path", path);
+            return this;
+        }
+
+        /** {@code ping.path}: requests for this path get {@link #pingResponse(String)}; {@code null} for none. */
+        public Builder pingPath(String path) {
+            this.pingPath = checkPath("ping.path", path);
+            return this;
+        }
+
+        /** {@code ping.response}: the body of the ping page. Default: {@code pong}. */
+        public Builder pingResponse(String response) {
+            this.pingResponse = Objects.requireNonNull(response, "response");
+            return this;
+        }
+
+        /** The wall clock for the status page's start times and its time zone. Default: the system's. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        private static String checkPath(String directive, String path) {
+            if (path == null || path.isEmpty()) {
+                return null;
+            }
+            if (path.charAt(0) != '/') {
+                throw new IllegalArgumentException(directive + ": '" + path + "' (expected: a path starting with /)");
+            }
+            return path;
         }
 
         /** How many workers run ({@code pm} and its settings). Required. */
@@ -526,6 +645,10 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             }
             if (handlerFactory == null) {
                 throw new IllegalStateException("[pool " + name + "] no handler set");
+            }
+            if (statusPath != null && statusPath.equals(pingPath)) {
+                throw new IllegalStateException("[pool " + name + "] the status path and the ping path are both "
+                        + statusPath);
             }
             return new FcgiPool(this);
         }

@@ -17,6 +17,9 @@ final class Worker {
     Runnable next;
     boolean retire;
     Thread thread;
+    RequestInfo request;            // the current request, or the last one when idle
+    long requestStartNanos = -1;    // -1 when no request runs
+    long lastRequestNanos = -1;
 
     Worker(long id, FcgiHandler handler, long nowNanos) {
         this.id = id;
@@ -30,7 +33,24 @@ final class Worker {
         this.stateSinceNanos = nowNanos;
     }
 
+    /** Hands the worker a job: it becomes RUNNING and its scoreboard slot describes {@code info}. */
+    void take(Runnable job, RequestInfo info, long nowNanos) {
+        next = job;
+        request = info;
+        requestStartNanos = nowNanos;
+        enter(WorkerState.RUNNING, nowNanos);
+    }
+
+    /** Books the end of the current request; the request info stays for the status page. */
+    void finished(long nowNanos) {
+        if (requestStartNanos >= 0) {
+            lastRequestNanos = nowNanos - requestStartNanos;
+            requestStartNanos = -1;
+        }
+    }
+
     WorkerView view() {
-        return new WorkerView(id, retire ? WorkerState.RETIRING : state, startedNanos, stateSinceNanos, requests);
+        return new WorkerView(id, retire ? WorkerState.RETIRING : state, startedNanos, stateSinceNanos, requests,
+                request, requestStartNanos, lastRequestNanos);
     }
 }
