@@ -156,6 +156,11 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         return pingPath;
     }
 
+    /** The body of the ping page ({@code ping.response}). */
+    public String pingResponse() {
+        return pingResponse;
+    }
+
     /** Which of the pool's own pages {@code request} asks for: 1 status, 2 ping, 0 none. */
     private int ownPage(FcgiRequest request) {
         if (request == null || (statusPath == null && pingPath == null)) {
