@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
@@ -50,6 +51,8 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(FcgiPool.class);
     private static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
+    /** Status and ping requests answered at once; more at the same time are refused with FCGI_OVERLOADED. */
+    static final int MAX_CONCURRENT_OWN_PAGES = 16;
 
     private final String name;
     private final PoolStrategy strategy;
@@ -72,6 +75,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     private final ArrayDeque<Queued> queue = new ArrayDeque<>();
     private final Map<Long, Condition> wakeups = new LinkedHashMap<>();
     private final AtomicBoolean queueEventPending = new AtomicBoolean();
+    private final Semaphore ownPages = new Semaphore(MAX_CONCURRENT_OWN_PAGES);
     private long nextWorkerId = 1;
     private long startNanos;
     private Instant startTime = Instant.EPOCH;
@@ -194,13 +198,28 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         Objects.requireNonNull(job, "job");
         if (ownPage(request) != 0) {
             // the status and ping pages never wait for a worker: they must answer when every worker is busy
+            if (!ownPages.tryAcquire()) {
+                throw new RejectedExecutionException("[pool " + name + "] " + MAX_CONCURRENT_OWN_PAGES
+                        + " status or ping requests run already");
+            }
             lock.lock();
             try {
                 acceptedConn++;
             } finally {
                 lock.unlock();
             }
-            Thread.ofVirtual().name("pool-" + name + "-status").start(job);
+            try {
+                Thread.ofVirtual().name("pool-" + name + "-status").start(() -> {
+                    try {
+                        job.run();
+                    } finally {
+                        ownPages.release();
+                    }
+                });
+            } catch (RuntimeException | Error e) {
+                ownPages.release();
+                throw e;
+            }
             return;
         }
         RequestInfo info = request == null ? null : RequestInfo.of(request);
