@@ -3,6 +3,7 @@ package dev.fcgi.examples;
 import dev.fcgi.examples.demo.DemoExample;
 import dev.fcgi.examples.echo.EchoExample;
 import dev.fcgi.examples.hello.HelloExample;
+import dev.fcgi.examples.pool.PoolExample;
 
 import java.util.Arrays;
 import java.util.Map;
@@ -17,7 +18,8 @@ public final class Examples {
             "demo", new Example("starts the echo server and talks to it with FcgiClient (--exit to stop after)",
                     DemoExample::main),
             "echo", new Example("answers every request with a JSON description of what arrived", EchoExample::main),
-            "hello", new Example("the README's example: Hello, World!", HelloExample::main)));
+            "hello", new Example("the README's example: Hello, World!", HelloExample::main),
+            "pool", new Example("a dynamic pool of worker threads with /status and /ping", PoolExample::main)));
 
     private Examples() {
     }
