@@ -67,6 +67,8 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     private final String statusPath;
     private final String pingPath;
     private final String pingResponse;
+    private final long slowlogTimeoutNanos;
+    private final SlowLog slowLog;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition drained = lock.newCondition();
@@ -88,6 +90,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     private long maxQueueWaitNanos;
     private boolean shutdown;
     private ScheduledFuture<?> tick;
+    private ScheduledFuture<?> watchdog;
 
     private record Queued(Runnable job, RequestInfo info, long sinceNanos) {
     }
@@ -104,6 +107,8 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         this.statusPath = builder.statusPath;
         this.pingPath = builder.pingPath;
         this.pingResponse = builder.pingResponse;
+        this.slowlogTimeoutNanos = builder.slowlogTimeout.toNanos();
+        this.slowLog = new SlowLog(builder.name, builder.slowlog, builder.slowlogTraceDepth);
         this.ownsMaintenance = builder.maintenance == null;
         this.maintenance = ownsMaintenance ? Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("pool-" + name + "-maintenance").daemon(true).factory()) : builder.maintenance;
@@ -131,6 +136,11 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         spawn(strategy.initialWorkers());
         tick = maintenance.scheduleWithFixedDelay(this::tickSafely, heartbeat.toNanos(), heartbeat.toNanos(),
                 TimeUnit.NANOSECONDS);
+        if (slowlogTimeoutNanos > 0) {
+            // FPM's request heartbeat: a third of the timeout, at least 130 ms
+            long period = Math.max(TimeUnit.MILLISECONDS.toNanos(130), slowlogTimeoutNanos / 3);
+            watchdog = maintenance.scheduleWithFixedDelay(this::watchSafely, period, period, TimeUnit.NANOSECONDS);
+        }
         logger.info("[pool {}] started with {} worker(s), {}", name, strategy.initialWorkers(), strategy);
         return this;
     }
@@ -421,6 +431,47 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         }
     }
 
+    private record SlowRequest(long workerId, RequestInfo request, long elapsedNanos, Thread thread) {
+    }
+
+    /** Writes each request running past {@code request_slowlog_timeout} to the slowlog, once per request. */
+    private void watchRequests() {
+        List<SlowRequest> slow = new ArrayList<>();
+        lock.lock();
+        try {
+            long now = ticker.read();
+            for (Worker worker : workers.values()) {
+                if (worker.state == WorkerState.RUNNING && worker.requestStartNanos >= 0 && !worker.slowLogged
+                        && now - worker.requestStartNanos >= slowlogTimeoutNanos) {
+                    worker.slowLogged = true;
+                    slowRequests++;
+                    slow.add(new SlowRequest(worker.id, worker.request, now - worker.requestStartNanos, worker.thread));
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (SlowRequest request : slow) {
+            StackTraceElement[] stack = request.thread() == null ? new StackTraceElement[0]
+                    : request.thread().getStackTrace();
+            slowLog.log(request.workerId(), request.request(), request.elapsedNanos(), stack,
+                    clock.instant().atZone(clock.getZone()));
+        }
+    }
+
+    private void watchSafely() {
+        try {
+            watchRequests();
+        } catch (RuntimeException e) {
+            logger.error("[pool {}] request watchdog failed", name, e);
+        }
+    }
+
+    /** Runs the request watchdog (slowlog) on the maintenance thread and waits for it: tests step it with this. */
+    void runWatchdog() throws Exception {
+        maintenance.submit(this::watchSafely).get(10, TimeUnit.SECONDS);
+    }
+
     /** Runs one maintenance tick on the maintenance thread and waits for it: tests step the pool with it. */
     void runMaintenance() throws Exception {
         maintenance.submit(this::tickSafely).get(10, TimeUnit.SECONDS);
@@ -518,6 +569,9 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         if (tick != null) {
             tick.cancel(false);
         }
+        if (watchdog != null) {
+            watchdog.cancel(false);
+        }
         if (ownsMaintenance) {
             maintenance.shutdownNow();
         }
@@ -548,6 +602,9 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         private String statusPath;
         private String pingPath;
         private String pingResponse = "pong";
+        private Duration slowlogTimeout = Duration.ZERO;
+        private java.nio.file.Path slowlog;
+        private int slowlogTraceDepth = 20;
 
         private Builder(String name) {
             if (name == null || name.isBlank()) {
@@ -562,7 +619,9 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
          */
         public Builder config(PoolConfig config) {
             strategy(config.strategy()).maxRequests(config.maxRequests()).listenBacklog(config.listenBacklog())
-                    .statusPath(config.statusPath()).pingPath(config.pingPath());
+                    .statusPath(config.statusPath()).pingPath(config.pingPath())
+                    .requestSlowlogTimeout(config.requestSlowlogTimeout()).slowlog(config.slowlog())
+                    .requestSlowlogTraceDepth(config.requestSlowlogTraceDepth());
             return config.pingResponse() == null ? this : pingResponse(config.pingResponse());
         }
 
@@ -585,6 +644,34 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         /** {@code ping.response}: the body of the ping page. Default: {@code pong}. */
         public Builder pingResponse(String response) {
             this.pingResponse = Objects.requireNonNull(response, "response");
+            return this;
+        }
+
+        /**
+         * {@code request_slowlog_timeout}: a request running longer is logged once, with its worker thread's stack,
+         * and counted in "slow requests"; zero turns it off. Default: off.
+         */
+        public Builder requestSlowlogTimeout(Duration timeout) {
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("request_slowlog_timeout: " + timeout + " (expected: >= 0)");
+            }
+            this.slowlogTimeout = timeout;
+            return this;
+        }
+
+        /** {@code slowlog}: the file slow requests are appended to; {@code null} logs the warning only. */
+        public Builder slowlog(java.nio.file.Path file) {
+            this.slowlog = file;
+            return this;
+        }
+
+        /** {@code request_slowlog_trace_depth}: stack frames written per slow request. Default: 20. */
+        public Builder requestSlowlogTraceDepth(int depth) {
+            if (depth < 1) {
+                throw new IllegalArgumentException("'request_slowlog_trace_depth' (" + depth
+                        + ") must be a positive value");
+            }
+            this.slowlogTraceDepth = depth;
             return this;
         }
 

@@ -20,6 +20,7 @@ final class Worker {
     RequestInfo request;            // the current request, or the last one when idle
     long requestStartNanos = -1;    // -1 when no request runs
     long lastRequestNanos = -1;
+    boolean slowLogged;             // the current request was written to the slowlog
 
     Worker(long id, FcgiHandler handler, long nowNanos) {
         this.id = id;
@@ -38,6 +39,7 @@ final class Worker {
         next = job;
         request = info;
         requestStartNanos = nowNanos;
+        slowLogged = false;
         enter(WorkerState.RUNNING, nowNanos);
     }
 

@@ -1,0 +1,73 @@
+package dev.fcgi.pool;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/**
+ * FPM's slowlog: a request running longer than {@code request_slowlog_timeout} is logged once, with a WARNING in
+ * FPM's words and an entry in the slowlog file that names the worker, the script and the worker thread's Java
+ * stack (FPM dumps the PHP stack by ptrace, which needs CAP_SYS_PTRACE; a thread's stack needs nothing).
+ * <pre>
+ *
+ * [22-Nov-2026 10:01:02]  [pool www] pid 3
+ * script_filename = /var/www/index.php
+ * [0x0000000000000000] java.lang.Thread.sleep() Thread.java:558
+ * [0x0000000000000001] com.example.App.handle() App.java:42
+ * </pre>
+ */
+final class SlowLog {
+
+    private static final Logger logger = LoggerFactory.getLogger(SlowLog.class);
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("dd-MMM-yyyy HH:mm:ss", Locale.ROOT);
+
+    private final String pool;
+    private final Path file;
+    private final int traceDepth;
+
+    SlowLog(String pool, Path file, int traceDepth) {
+        this.pool = pool;
+        this.file = file;
+        this.traceDepth = traceDepth;
+    }
+
+    /** Logs one slow request of worker {@code workerId}, whose thread's stack is {@code stack}. */
+    void log(long workerId, RequestInfo request, long elapsedNanos, StackTraceElement[] stack, ZonedDateTime now) {
+        String script = request == null || request.script() == null ? "-" : request.script();
+        String line = request == null ? "" : request.method() + " " + request.uriWithQuery();
+        logger.warn("[pool {}] child {}, script '{}' (request: \"{}\") executing too slow ({}.{} sec), logging", pool,
+                workerId, script, line, elapsedNanos / 1_000_000_000L,
+                String.format(Locale.ROOT, "%06d", elapsedNanos % 1_000_000_000L / 1000));
+        if (file == null) {
+            return;
+        }
+        StringBuilder entry = new StringBuilder(512).append('\n')
+                .append('[').append(TIME.format(now)).append("]  [pool ").append(pool).append("] pid ")
+                .append(workerId).append('\n')
+                .append("script_filename = ").append(script).append('\n');
+        if (stack.length == 0) {
+            entry.append("+++ dump failed\n");
+        }
+        for (int i = 0; i < Math.min(traceDepth, stack.length); i++) {
+            StackTraceElement frame = stack[i];
+            entry.append(String.format(Locale.ROOT, "[0x%016x] ", i)).append(frame.getClassName()).append('.')
+                    .append(frame.getMethodName()).append("() ")
+                    .append(frame.getFileName() == null ? "???" : frame.getFileName()).append(':')
+                    .append(frame.getLineNumber()).append('\n');
+        }
+        try {
+            Files.writeString(file, entry, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            logger.error("[pool {}] cannot write the slowlog {}: {}", pool, file, e.toString());
+        }
+    }
+}
