@@ -15,16 +15,15 @@ import java.util.Optional;
  */
 public final class DynamicStrategy implements PoolStrategy {
 
-    private final int maxChildren;
+    private final MaxChildren maxChildren;
     private final int startServers;
     private final int minSpare;
     private final int maxSpare;
     private final int maxSpawnRate;
     private int spawnRate = 1;
-    private boolean atMaxChildren;
 
     private DynamicStrategy(Builder builder) {
-        this.maxChildren = builder.maxChildren;
+        this.maxChildren = new MaxChildren(builder.maxChildren);
         this.minSpare = builder.minSpare;
         this.maxSpare = builder.maxSpare;
         this.startServers = builder.startServers >= 0 ? builder.startServers
@@ -44,7 +43,7 @@ public final class DynamicStrategy implements PoolStrategy {
 
     @Override
     public int maxWorkers() {
-        return maxChildren;
+        return maxChildren.max();
     }
 
     /** The number of workers the next short tick may start (1, 2, 4 ... {@code pm.max_spawn_rate}). */
@@ -64,43 +63,25 @@ public final class DynamicStrategy implements PoolStrategy {
             spawnRate = 1;
             return PoolDecision.NONE;
         }
-        int n = Math.min(Math.min(spawnRate, minSpare - idle), maxChildren - pool.total());
+        int n = Math.min(Math.min(spawnRate, minSpare - idle), maxChildren.max() - pool.total());
         if (n <= 0) {
             spawnRate = 1;
-            return reachedMaxChildren();
+            return maxChildren.reached();
         }
         if (spawnRate < maxSpawnRate) {
             spawnRate *= 2;
         }
-        return spawned(n);
+        return maxChildren.spawn(n);
     }
 
     @Override
     public PoolDecision onRequestQueued(ScoreboardSnapshot pool) {
-        int needed = pool.queued() - pool.idle();
-        if (needed <= 0) {
-            return PoolDecision.NONE;
-        }
-        int n = Math.min(needed, maxChildren - pool.total());
-        return n <= 0 ? reachedMaxChildren() : spawned(n);
-    }
-
-    private PoolDecision spawned(int n) {
-        atMaxChildren = false;
-        return PoolDecision.spawn(n);
-    }
-
-    private PoolDecision reachedMaxChildren() {
-        if (atMaxChildren) {
-            return PoolDecision.NONE;
-        }
-        atMaxChildren = true;
-        return PoolDecision.atMaxChildren();
+        return maxChildren.forQueue(pool);
     }
 
     @Override
     public String toString() {
-        return "dynamic(max_children=" + maxChildren + ", start_servers=" + startServers + ", min_spare_servers="
+        return "dynamic(max_children=" + maxChildren.max() + ", start_servers=" + startServers + ", min_spare_servers="
                 + minSpare + ", max_spare_servers=" + maxSpare + ", max_spawn_rate=" + maxSpawnRate + ')';
     }
 

@@ -14,12 +14,11 @@ import java.util.Optional;
  */
 public final class OnDemandStrategy implements PoolStrategy {
 
-    private final int maxChildren;
+    private final MaxChildren maxChildren;
     private final long idleTimeoutNanos;
-    private boolean atMaxChildren;
 
     private OnDemandStrategy(int maxChildren, Duration idleTimeout) {
-        this.maxChildren = maxChildren;
+        this.maxChildren = new MaxChildren(maxChildren);
         this.idleTimeoutNanos = idleTimeout.toNanos();
     }
 
@@ -35,7 +34,7 @@ public final class OnDemandStrategy implements PoolStrategy {
 
     @Override
     public int maxWorkers() {
-        return maxChildren;
+        return maxChildren.max();
     }
 
     @Override
@@ -52,20 +51,7 @@ public final class OnDemandStrategy implements PoolStrategy {
 
     @Override
     public PoolDecision onRequestQueued(ScoreboardSnapshot pool) {
-        int needed = pool.queued() - pool.idle();
-        if (needed <= 0) {
-            return PoolDecision.NONE;
-        }
-        int n = Math.min(needed, maxChildren - pool.total());
-        if (n <= 0) {
-            if (atMaxChildren) {
-                return PoolDecision.NONE;
-            }
-            atMaxChildren = true;
-            return PoolDecision.atMaxChildren();
-        }
-        atMaxChildren = false;
-        return PoolDecision.spawn(n);
+        return maxChildren.forQueue(pool);
     }
 
     /** Replaces a worker that left only when requests wait for one (FPM always does, bug #77959). */
@@ -76,7 +62,7 @@ public final class OnDemandStrategy implements PoolStrategy {
 
     @Override
     public String toString() {
-        return "ondemand(max_children=" + maxChildren + ", process_idle_timeout="
+        return "ondemand(max_children=" + maxChildren.max() + ", process_idle_timeout="
                 + Duration.ofNanos(idleTimeoutNanos).toSeconds() + "s)";
     }
 
