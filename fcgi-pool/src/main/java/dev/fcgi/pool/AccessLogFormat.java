@@ -283,7 +283,7 @@ public final class AccessLogFormat {
                 default -> b.appendLiteral("%" + conv);
             }
         }
-        return b.toFormatter(Locale.ROOT);
+        return b.toFormatter(Locale.US);
     }
 
     /** The format as given. */
