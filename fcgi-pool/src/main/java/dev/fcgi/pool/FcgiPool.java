@@ -672,7 +672,8 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
 
         /**
          * Takes {@code pm} and its settings, {@code pm.max_requests}, {@code listen.backlog},
-         * {@code pm.status_path}, {@code ping.path} and {@code ping.response} from an FPM pool configuration.
+         * {@code pm.status_path}, {@code ping.path}, {@code ping.response}, the slowlog settings and
+         * {@code access.log}, {@code access.format} and {@code access.suppress_path[]} from an FPM pool configuration.
          */
         public Builder config(PoolConfig config) {
             strategy(config.strategy()).maxRequests(config.maxRequests()).listenBacklog(config.listenBacklog())

@@ -95,13 +95,21 @@ class AccessLogTest {
     }
 
     @Test
-    @DisplayName("a handler that throws is logged with status 500")
+    @DisplayName("a handler that throws is logged with status 500, or with the status already sent")
     void failedRequest(@TempDir Path dir) throws Exception {
         Path log = dir.resolve("www.access.log");
         List<String> lines = run(log, new AtomicLong(), (request, response) -> {
                     throw new IllegalStateException("boom");
                 }, b -> b.accessFormat("%r %s"), List.of(GET), 1);
         assertEquals(List.of("/index.php 500"), lines);
+        Path committed = dir.resolve("committed.log");
+        lines = run(committed, new AtomicLong(), (request, response) -> {
+                    response.status(503);
+                    response.body().write("partial".getBytes(UTF_8));
+                    response.body().flush();
+                    throw new IllegalStateException("boom after the headers were sent");
+                }, b -> b.accessFormat("%r %s"), List.of(GET), 1);
+        assertEquals(List.of("/index.php 503"), lines, "the status that was sent");
     }
 
     @Test
