@@ -69,6 +69,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     private final String pingResponse;
     private final long slowlogTimeoutNanos;
     private final SlowLog slowLog;
+    private final AccessLog accessLog;        // null when off
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition drained = lock.newCondition();
@@ -92,7 +93,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     private ScheduledFuture<?> tick;
     private ScheduledFuture<?> watchdog;
 
-    private record Queued(Runnable job, RequestInfo info, long sinceNanos) {
+    private record Queued(Runnable job, RequestInfo info, long sinceNanos, Instant acceptTime) {
     }
 
     private FcgiPool(Builder builder) {
@@ -109,6 +110,8 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         this.pingResponse = builder.pingResponse;
         this.slowlogTimeoutNanos = builder.slowlogTimeout.toNanos();
         this.slowLog = new SlowLog(builder.name, builder.slowlog, builder.slowlogTraceDepth);
+        this.accessLog = builder.accessLog == null ? null : new AccessLog(builder.name, builder.accessLog,
+                builder.accessFormat, new java.util.HashSet<>(builder.accessSuppressPaths), builder.clock.getZone());
         this.ownsMaintenance = builder.maintenance == null;
         this.maintenance = ownsMaintenance ? Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("pool-" + name + "-maintenance").daemon(true).factory()) : builder.maintenance;
@@ -153,11 +156,57 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         FcgiHandler shared = handlerFactory.get();
         return (request, response) -> {
             Worker worker = CURRENT.get();
-            if (worker == null && answerOwnPage(request, response)) {
+            if (accessLog == null) {
+                if (worker == null && answerOwnPage(request, response)) {
+                    return;
+                }
+                (worker != null ? worker.handler : shared).handle(request, response);
                 return;
             }
-            (worker != null ? worker.handler : shared).handle(request, response);
+            long acceptNanos;
+            Instant acceptTime;
+            if (worker != null && worker.acceptTime != null) {
+                acceptNanos = worker.acceptNanos;
+                acceptTime = worker.acceptTime;
+            } else {
+                acceptNanos = ticker.read();
+                acceptTime = clock.instant();
+            }
+            long[] before = AccessLog.threadUsage();
+            boolean failed = true;
+            try {
+                if (worker == null && answerOwnPage(request, response)) {
+                    failed = false;
+                    return;
+                }
+                (worker != null ? worker.handler : shared).handle(request, response);
+                failed = false;
+            } finally {
+                logAccess(worker, request, response, failed, acceptNanos, acceptTime, before);
+            }
         };
+    }
+
+    /** Appends the access log line of a request that just ended on this thread (FPM: after fpm_request_end). */
+    private void logAccess(Worker worker, FcgiRequest request, FcgiResponse response, boolean failed,
+                           long acceptNanos, Instant acceptTime, long[] before) {
+        try {
+            long[] after = AccessLog.threadUsage();
+            long endNanos = ticker.read();
+            RequestInfo info = request == null ? null : RequestInfo.of(request);
+            if (info != null && accessLog.suppressed(info.uri())) {
+                return;
+            }
+            int status = failed && !response.isCommitted() ? 500 : response.status();
+            long cpu = after[0] - before[0];
+            long user = Math.min(cpu, after[1] - before[1]);
+            accessLog.write(new AccessLogEntry(name, worker == null ? 0 : worker.id, info,
+                    request == null ? null : request.params(), request == null ? null : request.peerAddress(),
+                    status, response::header, acceptTime, endNanos - acceptNanos, user, cpu - user,
+                    after[2] - before[2], clock.instant()));
+        } catch (RuntimeException e) {
+            logger.error("[pool {}] access log failed", name, e);
+        }
     }
 
     /** The configured status path ({@code pm.status_path}), or {@code null}. */
@@ -233,6 +282,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             return;
         }
         RequestInfo info = request == null ? null : RequestInfo.of(request);
+        Instant acceptTime = clock.instant();
         boolean queued;
         lock.lock();
         try {
@@ -241,14 +291,14 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             }
             Worker worker = idle.pollFirst();
             if (worker != null) {
-                assign(worker, job, info);
+                assign(worker, job, info, acceptTime);
                 queued = false;
             } else if (queue.size() >= listenBacklog) {
                 rejected++;
                 throw new RejectedExecutionException("[pool " + name + "] " + queue.size()
                         + " requests wait for a worker (listen.backlog = " + listenBacklog + ")");
             } else {
-                queue.addLast(new Queued(job, info, ticker.read()));
+                queue.addLast(new Queued(job, info, ticker.read(), acceptTime));
                 maxListenQueue = Math.max(maxListenQueue, queue.size());
                 queued = true;
             }
@@ -262,8 +312,10 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     }
 
     /** Gives {@code job} to an idle worker taken off the idle stack. Under the lock. */
-    private void assign(Worker worker, Runnable job, RequestInfo info) {
-        worker.take(job, info, ticker.read());
+    private void assign(Worker worker, Runnable job, RequestInfo info, Instant acceptTime) {
+        long now = ticker.read();
+        worker.take(job, info, now);
+        worker.accepted(now, acceptTime);
         maxActive = Math.max(maxActive, workers.size() - idle.size());
         wakeups.get(worker.id).signal();
     }
@@ -317,6 +369,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             Queued queued = queue.pollFirst();
             if (queued != null) {
                 worker.take(queued.job(), queued.info(), now);
+                worker.accepted(queued.sinceNanos(), queued.acceptTime());
                 maxQueueWaitNanos = Math.max(maxQueueWaitNanos, now - queued.sinceNanos());
             } else {
                 worker.enter(WorkerState.IDLE, now);
@@ -352,6 +405,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                 Queued queued = queue.pollFirst();
                 if (queued != null) {
                     worker.take(queued.job(), queued.info(), now);
+                    worker.accepted(queued.sinceNanos(), queued.acceptTime());
                     maxQueueWaitNanos = Math.max(maxQueueWaitNanos, now - queued.sinceNanos());
                     maxActive = Math.max(maxActive, workers.size() - idle.size());
                 } else {
@@ -605,6 +659,9 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         private Duration slowlogTimeout = Duration.ZERO;
         private java.nio.file.Path slowlog;
         private int slowlogTraceDepth = 20;
+        private java.nio.file.Path accessLog;
+        private AccessLogFormat accessFormat = AccessLogFormat.parse(AccessLogFormat.DEFAULT);
+        private final List<String> accessSuppressPaths = new ArrayList<>();
 
         private Builder(String name) {
             if (name == null || name.isBlank()) {
@@ -615,13 +672,17 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
 
         /**
          * Takes {@code pm} and its settings, {@code pm.max_requests}, {@code listen.backlog},
-         * {@code pm.status_path}, {@code ping.path} and {@code ping.response} from an FPM pool configuration.
+         * {@code pm.status_path}, {@code ping.path}, {@code ping.response}, the slowlog settings and
+         * {@code access.log}, {@code access.format} and {@code access.suppress_path[]} from an FPM pool configuration.
          */
         public Builder config(PoolConfig config) {
             strategy(config.strategy()).maxRequests(config.maxRequests()).listenBacklog(config.listenBacklog())
                     .statusPath(config.statusPath()).pingPath(config.pingPath())
                     .requestSlowlogTimeout(config.requestSlowlogTimeout()).slowlog(config.slowlog())
-                    .requestSlowlogTraceDepth(config.requestSlowlogTraceDepth());
+                    .requestSlowlogTraceDepth(config.requestSlowlogTraceDepth())
+                    .accessLog(config.accessLog()).accessFormat(config.accessFormat());
+            accessSuppressPaths.clear();
+            config.accessSuppressPaths().forEach(this::accessSuppressPath);
             return config.pingResponse() == null ? this : pingResponse(config.pingResponse());
         }
 
@@ -672,6 +733,39 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                         + ") must be a positive value");
             }
             this.slowlogTraceDepth = depth;
+            return this;
+        }
+
+        /**
+         * {@code access.log}: the file each request's line is appended to, after its handler returns (also when it
+         * throws: with status 500 unless the response was committed); {@code null} turns it off. Default: off.
+         */
+        public Builder accessLog(java.nio.file.Path file) {
+            this.accessLog = file;
+            return this;
+        }
+
+        /**
+         * {@code access.format}: the line format, see {@link AccessLogFormat}. Default:
+         * {@code %R - %u %t "%m %r" %s}.
+         *
+         * @throws IllegalArgumentException FPM's message for an invalid format
+         */
+        public Builder accessFormat(String format) {
+            this.accessFormat = AccessLogFormat.parse(format == null ? AccessLogFormat.DEFAULT : format);
+            return this;
+        }
+
+        /**
+         * {@code access.suppress_path[]}: requests whose URI (FPM's {@code request_uri}: {@code SCRIPT_NAME}, else
+         * {@code DOCUMENT_URI}, else the path of {@code REQUEST_URI}) is exactly {@code uri} are not logged.
+         * Repeatable.
+         */
+        public Builder accessSuppressPath(String uri) {
+            if (uri == null || uri.isEmpty() || uri.charAt(0) != '/') {
+                throw new IllegalArgumentException("Values provided to field 'access.suppress_path' must begin with '/'");
+            }
+            accessSuppressPaths.add(uri);
             return this;
         }
 

@@ -21,6 +21,8 @@ final class Worker {
     long requestStartNanos = -1;    // -1 when no request runs
     long lastRequestNanos = -1;
     boolean slowLogged;             // the current request was written to the slowlog
+    long acceptNanos;               // when the current request was accepted (ticker), for the access log
+    java.time.Instant acceptTime;   // the same on the wall clock, or null
 
     Worker(long id, FcgiHandler handler, long nowNanos) {
         this.id = id;
@@ -41,6 +43,12 @@ final class Worker {
         requestStartNanos = nowNanos;
         slowLogged = false;
         enter(WorkerState.RUNNING, nowNanos);
+    }
+
+    /** Books when the request just taken was accepted (before it waited in the queue). */
+    void accepted(long nanos, java.time.Instant time) {
+        acceptNanos = nanos;
+        acceptTime = time;
     }
 
     /** Books the end of the current request; the request info stays for the status page. */
