@@ -299,6 +299,18 @@ final class Exchange implements FcgiRequest {
         return false;
     }
 
+    /**
+     * Stops the handler of a request whose response a supervisor ended: reads and writes fail, the thread is
+     * interrupted, and a response that was cut short closes its connection once the connection is otherwise idle.
+     */
+    void terminate(String reason, boolean cutShort) {
+        abort("terminated: " + reason);
+        connection.wakeWriters();
+        if (cutShort) {
+            connection.closeWhenIdle();
+        }
+    }
+
     /** Marks END_REQUEST as sent (or the connection as gone); false when it already was. */
     boolean markEnded() {
         if (ended) {

@@ -54,4 +54,15 @@ public interface FcgiResponse {
      * working (PHP's {@code fastcgi_finish_request()}). Later writes are discarded.
      */
     void finish() throws IOException;
+
+    /**
+     * Ends the request at once, from any thread: for a supervisor such as a pool's {@code request_terminate_timeout}.
+     * A response not yet committed becomes {@code status} with {@code message} as a short text body; a committed one
+     * is cut short and its connection closed once no other request uses it, so that the web server reports the
+     * answer as failed rather than complete. The handler's later reads and writes then fail with
+     * {@link RequestAbortedException}, and its thread is interrupted.
+     *
+     * @return false when the response had already ended
+     */
+    boolean terminate(int status, String message);
 }

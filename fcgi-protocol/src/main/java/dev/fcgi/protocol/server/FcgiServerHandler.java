@@ -374,6 +374,14 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
      * Runs a task on the connection's event loop. Once the loop has shut down (the server closed) the connection
      * is gone, so the request is only marked ended and freed.
      */
+    private void runOnEventLoop(Runnable task) {
+        try {
+            channel.eventLoop().execute(task);
+        } catch (RejectedExecutionException e) {
+            logger.debug("{}: event loop gone; connection closed with the server", name);
+        }
+    }
+
     private void runOnEventLoop(Runnable task, Exchange exchange) {
         try {
             channel.eventLoop().execute(task);
@@ -455,6 +463,19 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         signalWritability();
         ctx.fireChannelWritabilityChanged();
+    }
+
+    /** Wakes handler threads waiting for writability, so that they see an abort. Any thread. */
+    void wakeWriters() {
+        signalWritability();
+    }
+
+    /** Closes the connection once no request uses it (a response was cut short). Any thread. */
+    void closeWhenIdle() {
+        runOnEventLoop(() -> {
+            closeWhenIdle = true;
+            closeIfIdle();
+        });
     }
 
     private void signalWritability() {

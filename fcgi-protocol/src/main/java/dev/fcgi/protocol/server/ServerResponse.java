@@ -11,13 +11,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The response of one exchange. Body bytes collect in a chunk of {@code responseBufferSize} bytes, sent as one
  * STDOUT record when full or flushed; the first chunk carries the CGI header block. After each record sent from a
  * handler thread the writer waits until the connection is writable again, which bounds the memory a response
- * takes. Not thread-safe, like the request: one thread at a time uses it (the handler's, or the event loop
- * before and instead of a handler).
+ * takes. One thread at a time writes it (the handler's, or the event loop before and instead of a handler); a lock
+ * lets a supervisor {@link #terminate} it from another thread, and is never held while a writer waits.
  */
 final class ServerResponse implements FcgiResponse {
 
@@ -34,6 +35,7 @@ final class ServerResponse implements FcgiResponse {
     private boolean finished;
     private boolean stderrUsed;
     private ByteBuf chunk;
+    private final ReentrantLock lock = new ReentrantLock();
 
     ServerResponse(Exchange exchange, int bufferSize) {
         this.exchange = exchange;
@@ -51,9 +53,14 @@ final class ServerResponse implements FcgiResponse {
             throw new IllegalArgumentException("status: " + code + " (expected: 100 to 999)");
         }
         checkValue(reason);
-        if (!committed) {
-            this.status = code;
-            this.reason = reason;
+        lock.lock();
+        try {
+            if (!committed) {
+                this.status = code;
+                this.reason = reason;
+            }
+        } finally {
+            lock.unlock();
         }
         return this;
     }
@@ -79,11 +86,16 @@ final class ServerResponse implements FcgiResponse {
         }
         checkName(name);
         checkValue(value);
-        if (!committed) {
-            if (replace) {
-                headers.removeIf(h -> h[0].equalsIgnoreCase(name));
+        lock.lock();
+        try {
+            if (!committed) {
+                if (replace) {
+                    headers.removeIf(h -> h[0].equalsIgnoreCase(name));
+                }
+                headers.add(new String[] {name, value});
             }
-            headers.add(new String[] {name, value});
+        } finally {
+            lock.unlock();
         }
         return this;
     }
@@ -101,12 +113,17 @@ final class ServerResponse implements FcgiResponse {
 
     @Override
     public String header(String name) {
-        for (int i = headers.size() - 1; i >= 0; i--) {
-            if (headers.get(i)[0].equalsIgnoreCase(name)) {
-                return headers.get(i)[1];
+        lock.lock();
+        try {
+            for (int i = headers.size() - 1; i >= 0; i--) {
+                if (headers.get(i)[0].equalsIgnoreCase(name)) {
+                    return headers.get(i)[1];
+                }
             }
+            return null;
+        } finally {
+            lock.unlock();
         }
-        return null;
     }
 
     @Override
@@ -140,6 +157,15 @@ final class ServerResponse implements FcgiResponse {
      * uncommitted response into an error answer. Idempotent.
      */
     void complete(Throwable failure) {
+        lock.lock();
+        try {
+            completeLocked(failure);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void completeLocked(Throwable failure) {
         if (finished) {
             return;
         }
@@ -166,20 +192,57 @@ final class ServerResponse implements FcgiResponse {
 
     /** Answers with {@code code} and a short text body, without running a handler. */
     void sendError(int code, String message) {
-        if (!committed) {
-            status(code);
-            headers.clear();
-            headers.add(new String[] {"Content-Type", "text/plain; charset=utf-8"});
-            releaseChunk();
-            appendToChunk((code + " " + FcgiHttpReasons.of(code) + ": " + message + "\n").getBytes(StandardCharsets.UTF_8));
+        lock.lock();
+        try {
+            if (!committed) {
+                replaceWithError(code, message);
+            }
+            completeLocked(null);
+        } finally {
+            lock.unlock();
         }
-        complete(null);
+    }
+
+    private void replaceWithError(int code, String message) {
+        status(code);
+        headers.clear();
+        headers.add(new String[] {"Content-Type", "text/plain; charset=utf-8"});
+        releaseChunk();
+        appendToChunk((code + " " + FcgiHttpReasons.of(code) + ": " + message + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public boolean terminate(int code, String message) {
+        boolean cutShort;
+        lock.lock();
+        try {
+            if (finished) {
+                return false;
+            }
+            cutShort = committed;
+            appStatus = appStatus == 0 ? 1 : appStatus;
+            if (cutShort) {
+                releaseChunk();
+            } else {
+                replaceWithError(code, message);
+            }
+            completeLocked(null);
+        } finally {
+            lock.unlock();
+        }
+        exchange.terminate(message, cutShort);
+        return true;
     }
 
     /** Frees a chunk that will not be sent. */
     void discard() {
-        finished = true;
-        releaseChunk();
+        lock.lock();
+        try {
+            finished = true;
+            releaseChunk();
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void releaseChunk() {
@@ -199,30 +262,44 @@ final class ServerResponse implements FcgiResponse {
     private void write(byte[] bytes, int offset, int length) throws IOException {
         Objects.checkFromIndexSize(offset, length, bytes.length);
         while (length > 0) {
-            if (finished) {
-                return;
+            boolean sent;
+            lock.lock();
+            try {
+                exchange.checkWritable();
+                if (finished) {
+                    return;
+                }
+                if (chunk == null) {
+                    chunk = exchange.connection().alloc().buffer(bufferSize);
+                }
+                int n = Math.min(length, bufferSize - chunk.readableBytes());
+                chunk.writeBytes(bytes, offset, n);
+                offset += n;
+                length -= n;
+                sent = chunk.readableBytes() >= bufferSize;
+                if (sent) {
+                    sendChunk(true);
+                }
+            } finally {
+                lock.unlock();
             }
-            exchange.checkWritable();
-            if (chunk == null) {
-                chunk = exchange.connection().alloc().buffer(bufferSize);
-            }
-            int n = Math.min(length, bufferSize - chunk.readableBytes());
-            chunk.writeBytes(bytes, offset, n);
-            offset += n;
-            length -= n;
-            if (chunk.readableBytes() >= bufferSize) {
-                sendChunk(true);
+            if (sent) {
                 exchange.connection().awaitWritable(exchange);
             }
         }
     }
 
     private void flushBody() throws IOException {
-        if (finished) {
-            return;
+        lock.lock();
+        try {
+            exchange.checkWritable();
+            if (finished) {
+                return;
+            }
+            sendChunk(true);
+        } finally {
+            lock.unlock();
         }
-        exchange.checkWritable();
-        sendChunk(true);
         exchange.connection().awaitWritable(exchange);
     }
 
@@ -265,14 +342,19 @@ final class ServerResponse implements FcgiResponse {
 
     private void writeStderr(byte[] bytes, int offset, int length) throws IOException {
         Objects.checkFromIndexSize(offset, length, bytes.length);
-        if (finished || length == 0) {
-            return;
+        lock.lock();
+        try {
+            exchange.checkWritable();
+            if (finished || length == 0) {
+                return;
+            }
+            stderrUsed = true;
+            ByteBuf content = exchange.connection().alloc().buffer(length);
+            content.writeBytes(bytes, offset, length);
+            exchange.connection().write(new FcgiStderr(exchange.requestId(), content), true);
+        } finally {
+            lock.unlock();
         }
-        exchange.checkWritable();
-        stderrUsed = true;
-        ByteBuf content = exchange.connection().alloc().buffer(length);
-        content.writeBytes(bytes, offset, length);
-        exchange.connection().write(new FcgiStderr(exchange.requestId(), content), true);
         exchange.connection().awaitWritable(exchange);
     }
 

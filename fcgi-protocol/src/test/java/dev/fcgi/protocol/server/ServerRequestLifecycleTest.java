@@ -571,4 +571,69 @@ class ServerRequestLifecycleTest {
             }
         }
     }
+
+    @Test
+    @DisplayName("terminate(): a supervisor ends an uncommitted response with its status; the handler's writes then fail")
+    void terminateUncommitted() throws Exception {
+        AtomicReference<FcgiResponse> running = new AtomicReference<>();
+        AtomicReference<Throwable> writeError = new AtomicReference<>();
+        CountDownLatch terminated = new CountDownLatch(1);
+        CountDownLatch handlerDone = new CountDownLatch(1);
+        FcgiHandler handler = (request, response) -> {
+            running.set(response);
+            while (terminated.getCount() > 0) {
+                Thread.onSpinWait(); // stuck, and deaf to interrupts
+            }
+            try {
+                response.body().write("too late".getBytes(UTF_8));
+                response.body().flush();
+            } catch (IOException e) {
+                writeError.set(e);
+            } finally {
+                handlerDone.countDown();
+            }
+        };
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.request(1, true, params(), new byte[0]);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (running.get() == null && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertTrue(running.get().terminate(504, "request_terminate_timeout"));
+            assertFalse(running.get().terminate(504, "twice"), "only once");
+            terminated.countDown();
+            Response response = conn.readResponse(1);
+            assertEquals(504, response.status());
+            assertTrue(response.body().contains("request_terminate_timeout"), response.body());
+            assertEquals(1, response.end().appStatus());
+            assertTrue(handlerDone.await(20, TimeUnit.SECONDS));
+            assertInstanceOf(RequestAbortedException.class, writeError.get());
+        }
+    }
+
+    @Test
+    @DisplayName("terminate(): a committed response is cut short and its connection closed, so the web server sees a failure")
+    void terminateCommitted() throws Exception {
+        AtomicReference<FcgiResponse> running = new AtomicReference<>();
+        CountDownLatch release = new CountDownLatch(1);
+        FcgiHandler handler = (request, response) -> {
+            response.body().write("partial".getBytes(UTF_8));
+            response.body().flush();
+            running.set(response);
+            release.await(20, TimeUnit.SECONDS);
+        };
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.request(1, true, params(), new byte[0]);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (running.get() == null && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertTrue(running.get().terminate(504, "request_terminate_timeout"));
+            Response response = conn.readResponse(1);
+            assertEquals("partial", response.body());
+            assertEquals(1, response.end().appStatus());
+            assertTrue(conn.awaitClosed(), "closed although KEEP_CONN was set");
+            release.countDown();
+        }
+    }
 }
