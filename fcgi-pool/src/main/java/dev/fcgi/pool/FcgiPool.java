@@ -68,6 +68,8 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     private final String pingPath;
     private final String pingResponse;
     private final long slowlogTimeoutNanos;
+    private final long terminateTimeoutNanos;
+    private final long terminateGraceNanos;
     private final SlowLog slowLog;
     private final AccessLog accessLog;        // null when off
 
@@ -109,6 +111,8 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         this.pingPath = builder.pingPath;
         this.pingResponse = builder.pingResponse;
         this.slowlogTimeoutNanos = builder.slowlogTimeout.toNanos();
+        this.terminateTimeoutNanos = builder.terminateTimeout.toNanos();
+        this.terminateGraceNanos = builder.terminateGrace.toNanos();
         this.slowLog = new SlowLog(builder.name, builder.slowlog, builder.slowlogTraceDepth);
         this.accessLog = builder.accessLog == null ? null : new AccessLog(builder.name, builder.accessLog,
                 builder.accessFormat, new java.util.HashSet<>(builder.accessSuppressPaths), builder.clock.getZone());
@@ -139,9 +143,11 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         spawn(strategy.initialWorkers());
         tick = maintenance.scheduleWithFixedDelay(this::tickSafely, heartbeat.toNanos(), heartbeat.toNanos(),
                 TimeUnit.NANOSECONDS);
-        if (slowlogTimeoutNanos > 0) {
-            // FPM's request heartbeat: a third of the timeout, at least 130 ms
-            long period = Math.max(TimeUnit.MILLISECONDS.toNanos(130), slowlogTimeoutNanos / 3);
+        long shortest = Math.min(slowlogTimeoutNanos > 0 ? slowlogTimeoutNanos : Long.MAX_VALUE,
+                terminateTimeoutNanos > 0 ? terminateTimeoutNanos : Long.MAX_VALUE);
+        if (shortest != Long.MAX_VALUE) {
+            // FPM's request heartbeat: a third of the shortest timeout, at least 130 ms
+            long period = Math.max(TimeUnit.MILLISECONDS.toNanos(130), shortest / 3);
             watchdog = maintenance.scheduleWithFixedDelay(this::watchSafely, period, period, TimeUnit.NANOSECONDS);
         }
         logger.info("[pool {}] started with {} worker(s), {}", name, strategy.initialWorkers(), strategy);
@@ -156,35 +162,67 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         FcgiHandler shared = handlerFactory.get();
         return (request, response) -> {
             Worker worker = CURRENT.get();
-            if (accessLog == null) {
-                if (worker == null && answerOwnPage(request, response)) {
-                    return;
-                }
-                (worker != null ? worker.handler : shared).handle(request, response);
+            if (worker == null) {
+                serve(null, shared, request, response);
                 return;
             }
-            long acceptNanos;
-            Instant acceptTime;
-            if (worker != null && worker.acceptTime != null) {
-                acceptNanos = worker.acceptNanos;
-                acceptTime = worker.acceptTime;
-            } else {
-                acceptNanos = ticker.read();
-                acceptTime = clock.instant();
+            if (!setResponse(worker, response)) {
+                response.terminate(504, "request_terminate_timeout: the request was terminated before it started");
+                return;
             }
-            long[] before = AccessLog.threadUsage();
-            boolean failed = true;
             try {
-                if (worker == null && answerOwnPage(request, response)) {
-                    failed = false;
-                    return;
-                }
-                (worker != null ? worker.handler : shared).handle(request, response);
-                failed = false;
+                serve(worker, shared, request, response);
             } finally {
-                logAccess(worker, request, response, failed, acceptNanos, acceptTime, before);
+                setResponse(worker, null);
             }
         };
+    }
+
+    /**
+     * Registers the response of the request a worker runs, so that the watchdog can terminate it; false when the
+     * watchdog terminated the request before its handler started.
+     */
+    private boolean setResponse(Worker worker, FcgiResponse response) {
+        lock.lock();
+        try {
+            worker.response = response;
+            return response == null || worker.terminatedAtNanos < 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Runs one request on this thread: the pool's own pages, or the worker's handler; then the access log. */
+    private void serve(Worker worker, FcgiHandler shared, FcgiRequest request, FcgiResponse response)
+            throws Exception {
+        if (accessLog == null) {
+            if (worker == null && answerOwnPage(request, response)) {
+                return;
+            }
+            (worker != null ? worker.handler : shared).handle(request, response);
+            return;
+        }
+        long acceptNanos;
+        Instant acceptTime;
+        if (worker != null && worker.acceptTime != null) {
+            acceptNanos = worker.acceptNanos;
+            acceptTime = worker.acceptTime;
+        } else {
+            acceptNanos = ticker.read();
+            acceptTime = clock.instant();
+        }
+        long[] before = AccessLog.threadUsage();
+        boolean failed = true;
+        try {
+            if (worker == null && answerOwnPage(request, response)) {
+                failed = false;
+                return;
+            }
+            (worker != null ? worker.handler : shared).handle(request, response);
+            failed = false;
+        } finally {
+            logAccess(worker, request, response, failed, acceptNanos, acceptTime, before);
+        }
     }
 
     /** Appends the access log line of a request that just ended on this thread (FPM: after fpm_request_end). */
@@ -345,8 +383,11 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                     logger.error("[pool {}] worker {}: request failed outside its handler", name, worker.id, t);
                 }
                 Thread.interrupted(); // an interrupt for this request must not reach the next one
-                if (!afterRequest(worker)) {
-                    onWorkerExited(worker);
+                int next = afterRequest(worker);
+                if (next != CONTINUE) {
+                    if (next == EXIT_AND_REPLACE) {
+                        onWorkerExited(worker);
+                    }
                     return;
                 }
             }
@@ -355,16 +396,26 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         }
     }
 
-    /** Books a finished request and finds the worker's next job; false when the worker leaves the pool. */
-    private boolean afterRequest(Worker worker) {
+    private static final int CONTINUE = 0;
+    private static final int EXIT_AND_REPLACE = 1;
+    private static final int EXIT = 2;
+
+    /**
+     * Books a finished request and finds the worker's next job: {@link #CONTINUE}, or the worker leaves the pool,
+     * to be replaced ({@link #EXIT_AND_REPLACE}) or not ({@link #EXIT}: it was abandoned and replaced already).
+     */
+    private int afterRequest(Worker worker) {
         lock.lock();
         try {
+            if (worker.abandoned) {
+                return EXIT;
+            }
             worker.requests++;
             long now = ticker.read();
             worker.finished(now);
             if ((maxRequests > 0 && worker.requests >= maxRequests) || worker.retire) {
                 remove(worker);
-                return false;
+                return EXIT_AND_REPLACE;
             }
             Queued queued = queue.pollFirst();
             if (queued != null) {
@@ -378,7 +429,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                     drained.signalAll();
                 }
             }
-            return true;
+            return CONTINUE;
         } finally {
             lock.unlock();
         }
@@ -485,21 +536,44 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         }
     }
 
-    private record SlowRequest(long workerId, RequestInfo request, long elapsedNanos, Thread thread) {
+    private record SlowRequest(long workerId, RequestInfo request, long elapsedNanos, Thread thread,
+                               FcgiResponse response) {
     }
 
-    /** Writes each request running past {@code request_slowlog_timeout} to the slowlog, once per request. */
+    /**
+     * The request watchdog, at FPM's request heartbeat: writes each request running past
+     * {@code request_slowlog_timeout} to the slowlog (once per request), ends each one past
+     * {@code request_terminate_timeout} for the web server and interrupts its worker (in a tick where the slowlog
+     * fires, termination waits, as in FPM), and abandons a worker that has not stopped {@code terminateGrace} after
+     * that: it leaves the pool and a new worker replaces it (FPM never escalates).
+     */
     private void watchRequests() {
         List<SlowRequest> slow = new ArrayList<>();
+        List<SlowRequest> terminate = new ArrayList<>();
+        List<Worker> abandoned = new ArrayList<>();
         lock.lock();
         try {
             long now = ticker.read();
-            for (Worker worker : workers.values()) {
-                if (worker.state == WorkerState.RUNNING && worker.requestStartNanos >= 0 && !worker.slowLogged
-                        && now - worker.requestStartNanos >= slowlogTimeoutNanos) {
+            for (Worker worker : new ArrayList<>(workers.values())) {
+                if (worker.state != WorkerState.RUNNING || worker.requestStartNanos < 0) {
+                    continue;
+                }
+                long elapsed = now - worker.requestStartNanos;
+                SlowRequest request = new SlowRequest(worker.id, worker.request, elapsed, worker.thread,
+                        worker.response);
+                if (slowlogTimeoutNanos > 0 && !worker.slowLogged && elapsed >= slowlogTimeoutNanos) {
                     worker.slowLogged = true;
                     slowRequests++;
-                    slow.add(new SlowRequest(worker.id, worker.request, now - worker.requestStartNanos, worker.thread));
+                    slow.add(request);
+                } else if (terminateTimeoutNanos > 0 && elapsed >= terminateTimeoutNanos) {
+                    if (worker.terminatedAtNanos < 0) {
+                        worker.terminatedAtNanos = now;
+                        terminate.add(request);
+                    } else if (now - worker.terminatedAtNanos >= terminateGraceNanos) {
+                        worker.abandoned = true;
+                        remove(worker);
+                        abandoned.add(worker);
+                    }
                 }
             }
         } finally {
@@ -510,6 +584,23 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                     : request.thread().getStackTrace();
             slowLog.log(request.workerId(), request.request(), request.elapsedNanos(), stack,
                     clock.instant().atZone(clock.getZone()));
+        }
+        for (SlowRequest request : terminate) {
+            logger.warn("[pool {}] child {}, script '{}' (request: \"{}\") execution timed out ({} sec), terminating",
+                    name, request.workerId(), SlowLog.script(request.request()), SlowLog.requestLine(request.request()),
+                    SlowLog.seconds(request.elapsedNanos()));
+            if (request.response() != null) {
+                request.response().terminate(504, "request_terminate_timeout: the request ran for "
+                        + SlowLog.seconds(request.elapsedNanos()) + " s");
+            }
+            if (request.thread() != null) {
+                request.thread().interrupt();
+            }
+        }
+        for (Worker worker : abandoned) {
+            logger.warn("[pool {}] child {} did not stop {} ms after it was terminated; it is abandoned and replaced",
+                    name, worker.id, TimeUnit.NANOSECONDS.toMillis(terminateGraceNanos));
+            onWorkerExited(worker);
         }
     }
 
@@ -657,6 +748,8 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         private String pingPath;
         private String pingResponse = "pong";
         private Duration slowlogTimeout = Duration.ZERO;
+        private Duration terminateTimeout = Duration.ZERO;
+        private Duration terminateGrace = Duration.ofSeconds(1);
         private java.nio.file.Path slowlog;
         private int slowlogTraceDepth = 20;
         private java.nio.file.Path accessLog;
@@ -680,6 +773,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                     .statusPath(config.statusPath()).pingPath(config.pingPath())
                     .requestSlowlogTimeout(config.requestSlowlogTimeout()).slowlog(config.slowlog())
                     .requestSlowlogTraceDepth(config.requestSlowlogTraceDepth())
+                    .requestTerminateTimeout(config.requestTerminateTimeout())
                     .accessLog(config.accessLog()).accessFormat(config.accessFormat());
             accessSuppressPaths.clear();
             config.accessSuppressPaths().forEach(this::accessSuppressPath);
@@ -717,6 +811,31 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                 throw new IllegalArgumentException("request_slowlog_timeout: " + timeout + " (expected: >= 0)");
             }
             this.slowlogTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * {@code request_terminate_timeout}: a request running longer is ended for the web server (504 when nothing
+         * was sent yet, else cut short) and its worker interrupted; the clock starts when a worker takes the request,
+         * not when a kept connection went idle. Zero turns it off. Default: off.
+         */
+        public Builder requestTerminateTimeout(Duration timeout) {
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("request_terminate_timeout: " + timeout + " (expected: >= 0)");
+            }
+            this.terminateTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * How long a terminated request's worker may take to stop before the pool abandons it and starts another
+         * in its place (FPM never escalates). Default: 1 s.
+         */
+        public Builder requestTerminateGrace(Duration grace) {
+            if (grace.isNegative()) {
+                throw new IllegalArgumentException("requestTerminateGrace: " + grace + " (expected: >= 0)");
+            }
+            this.terminateGrace = grace;
             return this;
         }
 

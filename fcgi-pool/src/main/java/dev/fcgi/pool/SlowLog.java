@@ -39,13 +39,26 @@ final class SlowLog {
         this.traceDepth = traceDepth;
     }
 
+    /** The script as FPM's messages name it, {@code -} when unknown. */
+    static String script(RequestInfo request) {
+        return request == null || request.script() == null ? "-" : request.script();
+    }
+
+    /** The request as FPM's messages quote it: method, URI and query. */
+    static String requestLine(RequestInfo request) {
+        return request == null ? "" : request.method() + " " + request.uriWithQuery();
+    }
+
+    /** Seconds with microseconds, as FPM prints durations ({@code 2.000123}). */
+    static String seconds(long nanos) {
+        return nanos / 1_000_000_000L + "." + String.format(Locale.ROOT, "%06d", nanos % 1_000_000_000L / 1000);
+    }
+
     /** Logs one slow request of worker {@code workerId}, whose thread's stack is {@code stack}. */
     void log(long workerId, RequestInfo request, long elapsedNanos, StackTraceElement[] stack, ZonedDateTime now) {
-        String script = request == null || request.script() == null ? "-" : request.script();
-        String line = request == null ? "" : request.method() + " " + request.uriWithQuery();
-        logger.warn("[pool {}] child {}, script '{}' (request: \"{}\") executing too slow ({}.{} sec), logging", pool,
-                workerId, script, line, elapsedNanos / 1_000_000_000L,
-                String.format(Locale.ROOT, "%06d", elapsedNanos % 1_000_000_000L / 1000));
+        String script = script(request);
+        logger.warn("[pool {}] child {}, script '{}' (request: \"{}\") executing too slow ({} sec), logging", pool,
+                workerId, script, requestLine(request), seconds(elapsedNanos));
         if (file == null) {
             return;
         }

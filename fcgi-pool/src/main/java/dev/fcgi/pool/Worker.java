@@ -1,6 +1,7 @@
 package dev.fcgi.pool;
 
 import dev.fcgi.protocol.server.FcgiHandler;
+import dev.fcgi.protocol.server.FcgiResponse;
 
 /**
  * One worker of an {@link FcgiPool}: a platform thread that runs the jobs the pool hands it, with its own handler
@@ -21,6 +22,9 @@ final class Worker {
     long requestStartNanos = -1;    // -1 when no request runs
     long lastRequestNanos = -1;
     boolean slowLogged;             // the current request was written to the slowlog
+    FcgiResponse response;          // the current request's response, while its handler runs
+    long terminatedAtNanos = -1;    // when request_terminate_timeout ended the current request
+    boolean abandoned;              // did not stop after termination: no longer part of the pool
     long acceptNanos;               // when the current request was accepted (ticker), for the access log
     java.time.Instant acceptTime;   // the same on the wall clock, or null
 
@@ -42,6 +46,7 @@ final class Worker {
         request = info;
         requestStartNanos = nowNanos;
         slowLogged = false;
+        terminatedAtNanos = -1;
         enter(WorkerState.RUNNING, nowNanos);
     }
 
