@@ -51,12 +51,15 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(FcgiPool.class);
     private static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
+    private static final ThreadLocal<FcgiPool> CURRENT_POOL = new ThreadLocal<>();
     /** Status and ping requests answered at once; more at the same time are refused with FCGI_OVERLOADED. */
     static final int MAX_CONCURRENT_OWN_PAGES = 16;
 
     private final String name;
     private final PoolStrategy strategy;
     private final Supplier<FcgiHandler> handlerFactory;
+    private final ProcessBudget budget;
+    private volatile FcgiHandler serverHandler;
     private final int maxRequests;
     private final int listenBacklog;
     private final Ticker ticker;
@@ -102,6 +105,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         this.name = builder.name;
         this.strategy = builder.strategy;
         this.handlerFactory = builder.handlerFactory;
+        this.budget = builder.budget;
         this.maxRequests = builder.maxRequests;
         this.listenBacklog = builder.listenBacklog;
         this.ticker = builder.ticker;
@@ -155,10 +159,24 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     }
 
     /**
-     * The handler to give the server: it answers the status and ping pages itself and runs every other request on
-     * the current worker's own handler instance (or, off a worker thread, a shared one).
+     * The handler to give the server (the same instance every time): it answers the status and ping pages itself
+     * and runs every other request on the current worker's own handler instance (or, off a worker thread, a shared
+     * one).
      */
     public FcgiHandler handler() {
+        FcgiHandler handler = serverHandler;
+        if (handler == null) {
+            synchronized (this) {
+                if (serverHandler == null) {
+                    serverHandler = newServerHandler();
+                }
+                handler = serverHandler;
+            }
+        }
+        return handler;
+    }
+
+    private FcgiHandler newServerHandler() {
         FcgiHandler shared = handlerFactory.get();
         return (request, response) -> {
             Worker worker = CURRENT.get();
@@ -360,6 +378,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
 
     private void runWorker(Worker worker) {
         CURRENT.set(worker);
+        CURRENT_POOL.set(this);
         try {
             for (;;) {
                 Runnable job;
@@ -393,7 +412,13 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             }
         } finally {
             CURRENT.remove();
+            CURRENT_POOL.remove();
         }
+    }
+
+    /** The pool whose worker runs on this thread, or {@code null}. */
+    static FcgiPool currentPool() {
+        return CURRENT_POOL.get();
     }
 
     private static final int CONTINUE = 0;
@@ -436,7 +461,9 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     }
 
     private void remove(Worker worker) {
-        workers.remove(worker.id);
+        if (workers.remove(worker.id) != null) {
+            budget.release();
+        }
         wakeups.remove(worker.id);
         idle.remove(worker);
         drained.signalAll();
@@ -449,6 +476,11 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         lock.lock();
         try {
             for (int i = 0; i < n && !shutdown && workers.size() < strategy.maxWorkers(); i++) {
+                if (!budget.tryAcquire()) {
+                    logger.warn("[pool {}] The maximum number of processes has been reached. Please review your"
+                            + " configuration and consider raising 'process.max'", name);
+                    break;
+                }
                 long now = ticker.read();
                 Worker worker = new Worker(nextWorkerId++, handlerFactory.get(), now);
                 workers.put(worker.id, worker);
@@ -748,6 +780,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         private String pingPath;
         private String pingResponse = "pong";
         private Duration slowlogTimeout = Duration.ZERO;
+        private ProcessBudget budget = ProcessBudget.unlimited();
         private Duration terminateTimeout = Duration.ZERO;
         private Duration terminateGrace = Duration.ofSeconds(1);
         private java.nio.file.Path slowlog;
@@ -902,6 +935,12 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                 throw new IllegalArgumentException(directive + ": '" + path + "' (expected: a path starting with /)");
             }
             return path;
+        }
+
+        /** {@code process.max}: a budget of workers shared with other pools. Default: unlimited. */
+        public Builder processBudget(ProcessBudget budget) {
+            this.budget = Objects.requireNonNull(budget, "budget");
+            return this;
         }
 
         /** How many workers run ({@code pm} and its settings). Required. */
