@@ -98,6 +98,7 @@ final class FcgiTap implements AutoCloseable {
     private final List<String> problems = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile boolean closed;
+    private final java.util.Set<Integer> closedByWebServer = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private FcgiTap(InetSocketAddress target, ServerSocket listener) {
         this.target = target;
@@ -133,6 +134,11 @@ final class FcgiTap implements AutoCloseable {
     }
 
     /** The connections accepted so far; they are numbered 1 to this. */
+    /** Whether the web server closed its side of connection {@code connection} (it read to the end of it). */
+    boolean closedByWebServer(int connection) {
+        return closedByWebServer.contains(connection);
+    }
+
     int acceptedConnections() {
         return accepted.get();
     }
@@ -185,6 +191,9 @@ final class FcgiTap implements AutoCloseable {
             while ((n = in.read(buffer)) >= 0) {
                 parser.feed(buffer, n);
                 out.write(buffer, 0, n);
+            }
+            if (direction == Direction.TO_APP) {
+                closedByWebServer.add(connection);
             }
             to.shutdownOutput();
             if (directionsDone.incrementAndGet() == 2) {

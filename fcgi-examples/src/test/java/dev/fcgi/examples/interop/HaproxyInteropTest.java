@@ -216,8 +216,8 @@ class HaproxyInteropTest {
     }
 
     @Test
-    @DisplayName("spec 62: a client that goes away mid-upload makes HAProxy send ABORT_REQUEST, which ends the "
-            + "handler's body read at once; the next request works")
+    @DisplayName("spec 62, 42: a client that goes away mid-upload makes HAProxy send ABORT_REQUEST (or close the "
+            + "connection), which ends the handler's body read at once; the next request works")
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
     void clientAbortMidUploadSendsAbortRequest(@TempDir Path dir) throws Exception {
         try (HttpClient client = httpClient();
@@ -249,9 +249,16 @@ class HaproxyInteropTest {
             List<FcgiTap.Record> begins = tap.records(TO_APP, FcgiTap.BEGIN_REQUEST);
             assertEquals(1, begins.size(), tap::describe);
             List<FcgiTap.Record> aborts = tap.records(TO_APP, FcgiTap.ABORT_REQUEST);
-            assertEquals(1, aborts.size(), tap::describe);
-            assertEquals(begins.get(0).requestId(), aborts.get(0).requestId(), tap::describe);
-            assertEquals(begins.get(0).connection(), aborts.get(0).connection(), tap::describe);
+            if (aborts.isEmpty()) {
+                // HAProxy may instead close the FastCGI connection (it does so in some runs, depending on where
+                // the upload stood); spec 42: the server then aborts the request just the same
+                assertTrue(tap.closedByWebServer(begins.get(0).connection()),
+                        () -> "neither ABORT_REQUEST nor a closed connection\n" + tap.describe());
+            } else {
+                assertEquals(1, aborts.size(), tap::describe);
+                assertEquals(begins.get(0).requestId(), aborts.get(0).requestId(), tap::describe);
+                assertEquals(begins.get(0).connection(), aborts.get(0).connection(), tap::describe);
+            }
             assertTrue(tookMillis < 10_000, "ended " + tookMillis + " ms after the client closed");
 
             HttpResponse<String> next = client.send(HttpRequest.newBuilder(haproxy.uri("/after-abort?x=1"))
