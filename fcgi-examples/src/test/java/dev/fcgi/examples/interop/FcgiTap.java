@@ -134,7 +134,7 @@ final class FcgiTap implements AutoCloseable {
     }
 
     /** The connections accepted so far; they are numbered 1 to this. */
-    /** Whether the web server closed its side of connection {@code connection} (it read to the end of it). */
+    /** Whether the web server closed (or reset) its side of connection {@code connection}. */
     boolean closedByWebServer(int connection) {
         return closedByWebServer.contains(connection);
     }
@@ -188,7 +188,7 @@ final class FcgiTap implements AutoCloseable {
             InputStream in = from.getInputStream();
             OutputStream out = to.getOutputStream();
             int n;
-            while ((n = in.read(buffer)) >= 0) {
+            while ((n = read(in, buffer, connection, direction)) >= 0) {
                 parser.feed(buffer, n);
                 out.write(buffer, 0, n);
             }
@@ -244,6 +244,18 @@ final class FcgiTap implements AutoCloseable {
                 at += 8 + contentLength + padding;
             }
             pending = Arrays.copyOfRange(data, at, data.length);
+        }
+    }
+
+    /** Reads from one side; a reset from the web server's side counts as its closing the connection. */
+    private int read(InputStream in, byte[] buffer, int connection, Direction direction) throws IOException {
+        try {
+            return in.read(buffer);
+        } catch (IOException e) {
+            if (direction == Direction.TO_APP) {
+                closedByWebServer.add(connection);
+            }
+            throw e;
         }
     }
 
