@@ -27,18 +27,8 @@ public record PoolStatus(String pool, String processManager, long startNanos, lo
                          int totalProcesses, int maxActiveProcesses, long maxChildrenReached, long rejected,
                          long maxQueueWaitNanos, Instant startTime, long slowRequests) {
 
-    /** Requires a start time. */
+    /** An unknown start time reads as the epoch. */
     public PoolStatus {
         startTime = startTime == null ? Instant.EPOCH : startTime;
-    }
-
-    /** Counters without a wall-clock start time and with no slow requests. */
-    public PoolStatus(String pool, String processManager, long startNanos, long acceptedConn, int listenQueue,
-                      int maxListenQueue, int listenQueueLen, int idleProcesses, int activeProcesses,
-                      int totalProcesses, int maxActiveProcesses, long maxChildrenReached, long rejected,
-                      long maxQueueWaitNanos) {
-        this(pool, processManager, startNanos, acceptedConn, listenQueue, maxListenQueue, listenQueueLen,
-                idleProcesses, activeProcesses, totalProcesses, maxActiveProcesses, maxChildrenReached, rejected,
-                maxQueueWaitNanos, Instant.EPOCH, 0);
     }
 }
