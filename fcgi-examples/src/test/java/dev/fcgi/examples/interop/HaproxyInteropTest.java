@@ -249,11 +249,15 @@ class HaproxyInteropTest {
             List<FcgiTap.Record> begins = tap.records(TO_APP, FcgiTap.BEGIN_REQUEST);
             assertEquals(1, begins.size(), tap::describe);
             List<FcgiTap.Record> aborts = tap.records(TO_APP, FcgiTap.ABORT_REQUEST);
+            String cutRecord = null;
             if (aborts.isEmpty()) {
                 // HAProxy may instead close the FastCGI connection (it does so in some runs, depending on where
-                // the upload stood); spec 42: the server then aborts the request just the same
-                assertTrue(tap.closedByWebServer(begins.get(0).connection()),
+                // the upload stood), possibly in the middle of a STDIN record; spec 42: the server then aborts
+                // the request just the same
+                int connection = begins.get(0).connection();
+                assertTrue(tap.closedByWebServer(connection),
                         () -> "neither ABORT_REQUEST nor a closed connection\n" + tap.describe());
+                cutRecord = "#" + connection + " " + TO_APP + ": ";
             } else {
                 assertEquals(1, aborts.size(), tap::describe);
                 assertEquals(begins.get(0).requestId(), aborts.get(0).requestId(), tap::describe);
@@ -266,7 +270,12 @@ class HaproxyInteropTest {
             assertEquals(200, next.statusCode(), () -> next.body() + "\n" + haproxy.describe());
             assertEquals("/after-abort?x=1", EchoReply.parse(next.body()).param("REQUEST_URI"));
             assertRequestIdsOnlyGrow(tap);
-            assertEquals(List.of(), tap.problems(), tap::describe);
+            String closedMidRecord = cutRecord;
+            List<String> problems = tap.problems().stream()
+                    .filter(p -> closedMidRecord == null || !(p.startsWith(closedMidRecord)
+                            && p.endsWith("of an unfinished record when the connection ended")))
+                    .toList();
+            assertEquals(List.of(), problems, tap::describe);
             awaitAccessLines(haproxy, 2);
             assertEquals(List.of(), haproxyErrors(haproxy, true), haproxy::describe);
             List<String> uploadLines = haproxy.stderr().lines().filter(line -> line.contains("/upload?")).toList();
