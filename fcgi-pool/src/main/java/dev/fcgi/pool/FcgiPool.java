@@ -8,6 +8,9 @@ import dev.fcgi.pool.status.StatusPage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,7 +24,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
@@ -29,10 +31,11 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
- * A pool of workers that run an {@link FcgiHandler}, managed like a PHP-FPM pool: a {@link PoolStrategy} decides
- * how many workers run, each worker is a platform thread with its own handler instance, requests (not
- * connections) are dispatched, so a kept connection never pins a worker, and requests that find no idle worker
- * wait in a bounded queue ({@code listen.backlog}); past it they are refused with FCGI_OVERLOADED.
+ * A pool of workers managed like a PHP-FPM pool: a {@link PoolStrategy} decides how many workers run, each worker
+ * is a scoreboard slot with a platform thread that runs what its {@link WorkerFactory} started (a handler instance
+ * of its own, or a child process), requests (not connections) are dispatched, so a kept connection never pins a
+ * worker, and requests that find no idle worker wait in a bounded queue ({@code listen.backlog}); past it they are
+ * refused with FCGI_OVERLOADED.
  *
  * <pre>{@code
  * FcgiPool pool = FcgiPool.builder("www")
@@ -53,12 +56,17 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     private static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
     private static final ThreadLocal<FcgiPool> CURRENT_POOL = new ThreadLocal<>();
     /** Status and ping requests answered at once; more at the same time are refused with FCGI_OVERLOADED. */
-    static final int MAX_CONCURRENT_OWN_PAGES = 16;
+    static final int MAX_CONCURRENT_OWN_PAGES = OwnPages.MAX_CONCURRENT;
+    /** The first pause after a worker failed to start; it doubles with each failure in a row. */
+    static final Duration START_BACKOFF_MIN = Duration.ofMillis(100);
+    /** The longest pause between attempts to start a worker. */
+    static final Duration START_BACKOFF_MAX = Duration.ofSeconds(30);
 
     private final String name;
     private final PoolStrategy strategy;
-    private final Supplier<FcgiHandler> handlerFactory;
+    private final WorkerFactory workerFactory;
     private final ProcessBudget budget;
+    private final PoolListener listener;
     private volatile FcgiHandler serverHandler;
     private final int maxRequests;
     private final int listenBacklog;
@@ -67,24 +75,28 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     private final boolean ownsMaintenance;
     private final Duration heartbeat;
     private final Clock clock;
-    private final String statusPath;
-    private final String pingPath;
-    private final String pingResponse;
+    private final OwnPages ownPages;
+    private final List<String> limitExtensions;
     private final long slowlogTimeoutNanos;
     private final long terminateTimeoutNanos;
+    private final boolean terminateTracksFinished;
     private final long terminateGraceNanos;
     private final SlowLog slowLog;
     private final AccessLog accessLog;        // null when off
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition drained = lock.newCondition();
+    private final Condition startsDone = lock.newCondition();
     private final Map<Long, Worker> workers = new LinkedHashMap<>();
     private final ArrayDeque<Worker> idle = new ArrayDeque<>();       // most recently used first
     private final ArrayDeque<Queued> queue = new ArrayDeque<>();
     private final Map<Long, Condition> wakeups = new LinkedHashMap<>();
     private final AtomicBoolean queueEventPending = new AtomicBoolean();
-    private final Semaphore ownPages = new Semaphore(MAX_CONCURRENT_OWN_PAGES);
     private long nextWorkerId = 1;
+    private int starting;
+    private int startFailuresInARow;
+    private long nextStartNanos;              // no worker starts before this (back-off after failed starts)
+    private boolean startRetryScheduled;
     private long startNanos;
     private Instant startTime = Instant.EPOCH;
     private long slowRequests;
@@ -104,18 +116,20 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     private FcgiPool(Builder builder) {
         this.name = builder.name;
         this.strategy = builder.strategy;
-        this.handlerFactory = builder.handlerFactory;
+        this.workerFactory = builder.workerFactory;
         this.budget = builder.budget;
+        this.listener = builder.listener;
         this.maxRequests = builder.maxRequests;
         this.listenBacklog = builder.listenBacklog;
         this.ticker = builder.ticker;
         this.heartbeat = builder.heartbeat;
         this.clock = builder.clock;
-        this.statusPath = builder.statusPath;
-        this.pingPath = builder.pingPath;
-        this.pingResponse = builder.pingResponse;
+        this.ownPages = new OwnPages(builder.name, builder.statusPath, builder.pingPath, builder.pingResponse,
+                this::statusPage);
+        this.limitExtensions = List.copyOf(builder.limitExtensions);
         this.slowlogTimeoutNanos = builder.slowlogTimeout.toNanos();
         this.terminateTimeoutNanos = builder.terminateTimeout.toNanos();
+        this.terminateTracksFinished = builder.terminateTracksFinished;
         this.terminateGraceNanos = builder.terminateGrace.toNanos();
         this.slowLog = new SlowLog(builder.name, builder.slowlog, builder.slowlogTraceDepth);
         this.accessLog = builder.accessLog == null ? null : new AccessLog(builder.name, builder.accessLog,
@@ -135,7 +149,11 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         return name;
     }
 
-    /** Starts the strategy's initial workers and the maintenance heartbeat. */
+    /**
+     * Starts the strategy's initial workers, waits until each has started or failed to (FPM, too, forks its first
+     * children before it is ready to handle connections), and starts the maintenance heartbeat. Later workers
+     * start on their own threads while the pool serves: the scoreboard shows them as Starting meanwhile.
+     */
     public FcgiPool start() {
         lock.lock();
         try {
@@ -145,6 +163,14 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             lock.unlock();
         }
         spawn(strategy.initialWorkers());
+        lock.lock();
+        try {
+            while (starting > 0) {
+                startsDone.awaitUninterruptibly();
+            }
+        } finally {
+            lock.unlock();
+        }
         tick = maintenance.scheduleWithFixedDelay(this::tickSafely, heartbeat.toNanos(), heartbeat.toNanos(),
                 TimeUnit.NANOSECONDS);
         long shortest = Math.min(slowlogTimeoutNanos > 0 ? slowlogTimeoutNanos : Long.MAX_VALUE,
@@ -159,16 +185,16 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     }
 
     /**
-     * The handler to give the server (the same instance every time): it answers the status and ping pages itself
-     * and runs every other request on the current worker's own handler instance (or, off a worker thread, a shared
-     * one).
+     * The handler to give the server (the same instance every time): on a worker's thread it runs the request on
+     * that worker; elsewhere it answers the status and ping pages, and refuses any other request with 503 (a
+     * request the pool never dispatched, or one still queued when the pool was stopped).
      */
     public FcgiHandler handler() {
         FcgiHandler handler = serverHandler;
         if (handler == null) {
             synchronized (this) {
                 if (serverHandler == null) {
-                    serverHandler = newServerHandler();
+                    serverHandler = this::handle;
                 }
                 handler = serverHandler;
             }
@@ -176,24 +202,48 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         return handler;
     }
 
-    private FcgiHandler newServerHandler() {
-        FcgiHandler shared = handlerFactory.get();
-        return (request, response) -> {
-            Worker worker = CURRENT.get();
-            if (worker == null) {
-                serve(null, shared, request, response);
-                return;
+    private void handle(FcgiRequest request, FcgiResponse response) throws Exception {
+        Worker worker = CURRENT.get();
+        if (worker == null) {
+            serveOffWorker(request, response);
+            return;
+        }
+        if (!setResponse(worker, response)) {
+            response.terminate(504, "request_terminate_timeout: the request was terminated before it started");
+            return;
+        }
+        try {
+            serve(worker, request, new FinishTrackingResponse(response, () -> finishing(worker)));
+        } finally {
+            setResponse(worker, null);
+        }
+    }
+
+    private void serveOffWorker(FcgiRequest request, FcgiResponse response) throws Exception {
+        long acceptNanos = ticker.read();
+        Instant acceptTime = clock.instant();
+        long[] before = accessLog == null ? null : AccessLog.threadUsage();
+        boolean failed = true;
+        try {
+            if (!ownPages.answer(request, response)) {
+                boolean stopped = isShutdown();
+                logger.warn("[pool {}] a request for '{}' {}: 503", name, RequestInfo.path(request),
+                        stopped ? "was still queued when the pool stopped" : "was not dispatched through the pool");
+                answer(response, 503, stopped ? "The pool has stopped.\n" : "Not dispatched through the pool.\n");
             }
-            if (!setResponse(worker, response)) {
-                response.terminate(504, "request_terminate_timeout: the request was terminated before it started");
-                return;
+            failed = false;
+        } finally {
+            if (before != null) {
+                logAccess(null, request, response, failed, acceptNanos, acceptTime, before);
             }
-            try {
-                serve(worker, shared, request, response);
-            } finally {
-                setResponse(worker, null);
-            }
-        };
+        }
+    }
+
+    private static void answer(FcgiResponse response, int status, String text) throws IOException {
+        response.status(status).contentType("text/plain; charset=utf-8");
+        try (OutputStream body = response.body()) {
+            body.write(text.getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     /**
@@ -210,44 +260,96 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         }
     }
 
-    /** Runs one request on this thread: the pool's own pages, or the worker's handler; then the access log. */
-    private void serve(Worker worker, FcgiHandler shared, FcgiRequest request, FcgiResponse response)
-            throws Exception {
-        if (accessLog == null) {
-            if (worker == null && answerOwnPage(request, response)) {
-                return;
+    /** The handler called {@code finish()}: the worker is Finishing until it returns. */
+    private void finishing(Worker worker) {
+        lock.lock();
+        try {
+            if (worker.state == WorkerState.RUNNING || worker.state == WorkerState.READING_HEADERS) {
+                worker.enter(WorkerState.FINISHING, ticker.read());
             }
-            (worker != null ? worker.handler : shared).handle(request, response);
-            return;
+        } finally {
+            lock.unlock();
         }
-        long acceptNanos;
-        Instant acceptTime;
-        if (worker != null && worker.acceptTime != null) {
-            acceptNanos = worker.acceptNanos;
-            acceptTime = worker.acceptTime;
-        } else {
-            acceptNanos = ticker.read();
-            acceptTime = clock.instant();
-        }
-        long[] before = AccessLog.threadUsage();
+    }
+
+    /** Runs one request on its worker's thread; then books what it cost, logs it and tells the listener. */
+    private void serve(Worker worker, FcgiRequest request, FcgiResponse response) throws Exception {
+        long[] before = AccessLog.threadUsage(accessLog != null);
         boolean failed = true;
         try {
-            if (worker == null && answerOwnPage(request, response)) {
+            if (deniedByExtension(request, response)) {
                 failed = false;
                 return;
             }
-            (worker != null ? worker.handler : shared).handle(request, response);
+            worker.backend.handler().handle(request, response);
             failed = false;
+        } catch (VirtualMachineError e) {
+            // like a child that crashed: this worker's handler instance may be broken, so it is replaced
+            crashed(worker, e);
+            throw e;
         } finally {
-            logAccess(worker, request, response, failed, acceptNanos, acceptTime, before);
+            long[] after = AccessLog.threadUsage(accessLog != null);
+            booked(worker, after[0] - before[0], after[2] - before[2]);
+            if (accessLog != null) {
+                logAccess(worker, request, response, failed, worker.acceptNanos, worker.acceptTime, before, after);
+            }
+            int status = failed && !response.isCommitted() ? 500 : response.status();
+            notify(l -> l.requestCompleted(name, worker.id, worker.queueWaitNanos,
+                    ticker.read() - worker.requestStartNanos, status));
+        }
+    }
+
+    /** {@code security.limit_extensions}: a script with another suffix gets FPM's 403. */
+    private boolean deniedByExtension(FcgiRequest request, FcgiResponse response) throws IOException {
+        if (limitExtensions.isEmpty() || request == null) {
+            return false;
+        }
+        String script = request.param("SCRIPT_FILENAME");
+        if (script == null) {
+            return false;
+        }
+        for (String extension : limitExtensions) {
+            if (script.endsWith(extension)) {
+                return false;
+            }
+        }
+        logger.warn("[pool {}] Access to the script '{}' has been denied (see security.limit_extensions)", name,
+                script);
+        answer(response, 403, "Access denied.\n");
+        return true;
+    }
+
+    private void booked(Worker worker, long cpuNanos, long memory) {
+        lock.lock();
+        try {
+            worker.lastRequestCpuNanos = cpuNanos;
+            worker.lastRequestMemory = memory;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void crashed(Worker worker, Throwable cause) {
+        lock.lock();
+        try {
+            if (worker.exit == null) {
+                worker.exit = "after a fatal error in its handler (" + cause + ")";
+                worker.failed = true;
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
     /** Appends the access log line of a request that just ended on this thread (FPM: after fpm_request_end). */
     private void logAccess(Worker worker, FcgiRequest request, FcgiResponse response, boolean failed,
                            long acceptNanos, Instant acceptTime, long[] before) {
+        logAccess(worker, request, response, failed, acceptNanos, acceptTime, before, AccessLog.threadUsage());
+    }
+
+    private void logAccess(Worker worker, FcgiRequest request, FcgiResponse response, boolean failed,
+                           long acceptNanos, Instant acceptTime, long[] before, long[] after) {
         try {
-            long[] after = AccessLog.threadUsage();
             long endNanos = ticker.read();
             RequestInfo info = request == null ? null : RequestInfo.of(request);
             if (info != null && accessLog.suppressed(info.uri())) {
@@ -256,10 +358,10 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             int status = failed && !response.isCommitted() ? 500 : response.status();
             long cpu = after[0] - before[0];
             long user = Math.min(cpu, after[1] - before[1]);
-            accessLog.write(new AccessLogEntry(name, worker == null ? 0 : worker.id, info,
+            accessLog.write(new AccessLogEntry(name, worker == null ? 0 : worker.pid(), info,
                     request == null ? null : request.params(), request == null ? null : request.peerAddress(),
-                    status, response::header, acceptTime, endNanos - acceptNanos, user, cpu - user,
-                    after[2] - before[2], clock.instant()));
+                    status, response::header, acceptTime == null ? clock.instant() : acceptTime,
+                    endNanos - acceptNanos, user, cpu - user, after[2] - before[2], clock.instant()));
         } catch (RuntimeException e) {
             logger.error("[pool {}] access log failed", name, e);
         }
@@ -267,43 +369,37 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
 
     /** The configured status path ({@code pm.status_path}), or {@code null}. */
     public String statusPath() {
-        return statusPath;
+        return ownPages.statusPath();
     }
 
     /** The configured ping path ({@code ping.path}), or {@code null}. */
     public String pingPath() {
-        return pingPath;
+        return ownPages.pingPath();
     }
 
     /** The body of the ping page ({@code ping.response}). */
     public String pingResponse() {
-        return pingResponse;
+        return ownPages.pingResponse();
     }
 
-    /** Which of the pool's own pages {@code request} asks for: 1 status, 2 ping, 0 none. */
-    private int ownPage(FcgiRequest request) {
-        if (request == null || (statusPath == null && pingPath == null)) {
-            return 0;
+    private boolean isShutdown() {
+        lock.lock();
+        try {
+            return shutdown;
+        } finally {
+            lock.unlock();
         }
-        String path = RequestInfo.path(request);
-        if (path == null) {
-            return 0;
-        }
-        if (path.equals(statusPath)) {
-            return 1;
-        }
-        return path.equals(pingPath) ? 2 : 0;
     }
 
-    private boolean answerOwnPage(FcgiRequest request, FcgiResponse response) throws Exception {
-        switch (ownPage(request)) {
-            case 1 -> StatusPage.serve(this::statusPage, request, response);
-            case 2 -> StatusPage.servePing(pingResponse, request, response);
-            default -> {
-                return false;
-            }
+    private void notify(java.util.function.Consumer<PoolListener> event) {
+        if (listener == PoolListener.NONE) {
+            return;
         }
-        return true;
+        try {
+            event.accept(listener);
+        } catch (RuntimeException e) {
+            logger.error("[pool {}] pool listener failed", name, e);
+        }
     }
 
     // ---- dispatching
@@ -311,28 +407,13 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     @Override
     public void dispatch(FcgiRequest request, Runnable job) {
         Objects.requireNonNull(job, "job");
-        if (ownPage(request) != 0) {
+        if (ownPages.matches(request)) {
             // the status and ping pages never wait for a worker: they must answer when every worker is busy
-            if (!ownPages.tryAcquire()) {
-                throw new RejectedExecutionException("[pool " + name + "] " + MAX_CONCURRENT_OWN_PAGES
-                        + " status or ping requests run already");
-            }
-            lock.lock();
+            countAccepted(1);       // before the page runs, so that a status page counts its own request
             try {
-                acceptedConn++;
-            } finally {
-                lock.unlock();
-            }
-            try {
-                Thread.ofVirtual().name("pool-" + name + "-status").start(() -> {
-                    try {
-                        job.run();
-                    } finally {
-                        ownPages.release();
-                    }
-                });
-            } catch (RuntimeException | Error e) {
-                ownPages.release();
+                ownPages.run(job);
+            } catch (RejectedExecutionException e) {
+                countAccepted(-1);
                 throw e;
             }
             return;
@@ -346,19 +427,29 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                 throw new RejectedExecutionException("[pool " + name + "] is shutting down");
             }
             Worker worker = idle.pollFirst();
+            long now = ticker.read();
             if (worker != null) {
-                assign(worker, job, info, acceptTime);
+                worker.take(job, info, now, now, acceptTime);
+                maxActive = Math.max(maxActive, activeCount());
+                wakeups.get(worker.id).signal();
                 queued = false;
             } else if (queue.size() >= listenBacklog) {
                 rejected++;
-                throw new RejectedExecutionException("[pool " + name + "] " + queue.size()
-                        + " requests wait for a worker (listen.backlog = " + listenBacklog + ")");
+                queued = false;
             } else {
-                queue.addLast(new Queued(job, info, ticker.read(), acceptTime));
+                queue.addLast(new Queued(job, info, now, acceptTime));
                 maxListenQueue = Math.max(maxListenQueue, queue.size());
                 queued = true;
             }
-            acceptedConn++;
+            if (worker != null || queued) {
+                acceptedConn++;
+            }
+            if (worker == null && !queued) {
+                int waiting = queue.size();
+                notifyLater(l -> l.requestRejected(name));
+                throw new RejectedExecutionException("[pool " + name + "] " + waiting
+                        + " requests wait for a worker (listen.backlog = " + listenBacklog + ")");
+            }
         } finally {
             lock.unlock();
         }
@@ -367,34 +458,60 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         }
     }
 
-    /** Gives {@code job} to an idle worker taken off the idle stack. Under the lock. */
-    private void assign(Worker worker, Runnable job, RequestInfo info, Instant acceptTime) {
-        long now = ticker.read();
-        worker.take(job, info, now);
-        worker.accepted(now, acceptTime);
-        maxActive = Math.max(maxActive, workers.size() - idle.size());
-        wakeups.get(worker.id).signal();
+    private void countAccepted(int n) {
+        lock.lock();
+        try {
+            acceptedConn += n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Tells the listener outside the caller's lock, on the maintenance thread. */
+    private void notifyLater(java.util.function.Consumer<PoolListener> event) {
+        if (listener == PoolListener.NONE) {
+            return;
+        }
+        try {
+            maintenance.execute(() -> notify(event));
+        } catch (RejectedExecutionException e) {
+            logger.debug("[pool {}] an event after shutdown was not passed on", name);
+        }
+    }
+
+    /** Workers running a request. Under the lock. */
+    private int activeCount() {
+        return workers.size() - idle.size() - starting;
+    }
+
+    /** The pool whose worker (or stopped request) runs on this thread, or {@code null}. */
+    static FcgiPool currentPool() {
+        return CURRENT_POOL.get();
     }
 
     private void runWorker(Worker worker) {
         CURRENT.set(worker);
         CURRENT_POOL.set(this);
+        PoolWorker backend = null;
+        String exit = "retired";
+        boolean failed = false;
         try {
+            try {
+                backend = workerFactory.start(worker);
+            } catch (Throwable t) {
+                startFailed(worker, t);
+                return;
+            }
+            worker.backend = backend;
+            if (!started(worker)) {
+                return;
+            }
+            PoolWorker started = backend;
+            notify(l -> l.workerStarted(name, worker.id, started.pid()));
             for (;;) {
-                Runnable job;
-                lock.lock();
-                try {
-                    while (worker.next == null && !worker.retire) {
-                        wakeups.get(worker.id).awaitUninterruptibly();
-                    }
-                    if (worker.next == null) {
-                        remove(worker);
-                        return;
-                    }
-                    job = worker.next;
-                    worker.next = null;
-                } finally {
-                    lock.unlock();
+                Runnable job = nextJob(worker);
+                if (job == null) {
+                    break;
                 }
                 try {
                     job.run();
@@ -402,59 +519,193 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                     logger.error("[pool {}] worker {}: request failed outside its handler", name, worker.id, t);
                 }
                 Thread.interrupted(); // an interrupt for this request must not reach the next one
-                int next = afterRequest(worker);
-                if (next != CONTINUE) {
-                    if (next == EXIT_AND_REPLACE) {
-                        onWorkerExited(worker);
-                    }
-                    return;
+                if (!afterRequest(worker)) {
+                    break;
                 }
+            }
+            lock.lock();
+            try {
+                if (worker.exit != null) {
+                    exit = worker.exit;
+                    failed = worker.failed;
+                } else if (worker.abandoned) {
+                    exit = "abandoned after request_terminate_timeout";
+                } else if (maxRequests > 0 && worker.requests >= maxRequests) {
+                    exit = "after " + worker.requests + " requests (pm.max_requests)";
+                }
+            } finally {
+                lock.unlock();
             }
         } finally {
             CURRENT.remove();
             CURRENT_POOL.remove();
+            if (backend != null) {
+                closeQuietly(worker, backend);
+                String description = exit;
+                boolean failure = failed;
+                notify(l -> l.workerExited(name, worker.id, description, failure));
+                if (failure) {
+                    logger.warn("[pool {}] child {} exited {} after {} seconds from start", name, worker.pid(),
+                            description, SlowLog.seconds(ticker.read() - worker.startedNanos));
+                }
+            }
         }
     }
 
-    /** The pool whose worker runs on this thread, or {@code null}. */
-    static FcgiPool currentPool() {
-        return CURRENT_POOL.get();
+    private void closeQuietly(Worker worker, PoolWorker backend) {
+        try {
+            backend.close();
+        } catch (Exception e) {
+            logger.warn("[pool {}] worker {} did not close cleanly", name, worker.id, e);
+        }
     }
 
-    private static final int CONTINUE = 0;
-    private static final int EXIT_AND_REPLACE = 1;
-    private static final int EXIT = 2;
+    /** The worker's factory started it: it takes a queued request or goes idle; false when it must leave now. */
+    private boolean started(Worker worker) {
+        lock.lock();
+        try {
+            starting--;
+            startsDone.signalAll();
+            startFailuresInARow = 0;
+            if (worker.retire || shutdown) {
+                remove(worker);
+                return false;
+            }
+            takeQueuedOrIdle(worker, ticker.read(), true);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void startFailed(Worker worker, Throwable cause) {
+        long backoffNanos;
+        int attempt;
+        boolean retry;
+        lock.lock();
+        try {
+            starting--;
+            startsDone.signalAll();
+            remove(worker);
+            attempt = ++startFailuresInARow;
+            backoffNanos = Math.min(START_BACKOFF_MAX.toNanos(),
+                    START_BACKOFF_MIN.toNanos() << Math.min(attempt - 1, 20));
+            nextStartNanos = ticker.read() + backoffNanos;
+            retry = !shutdown && !startRetryScheduled;
+            startRetryScheduled |= retry;
+        } finally {
+            lock.unlock();
+        }
+        logger.error("[pool {}] worker {} could not start ({} failure(s) in a row; next start in {} ms): {}", name,
+                worker.id, attempt, TimeUnit.NANOSECONDS.toMillis(backoffNanos), cause.toString(), cause);
+        notify(l -> l.workerStartFailed(name, worker.id, cause));
+        if (retry) {
+            try {
+                maintenance.schedule(() -> {
+                    lock.lock();
+                    try {
+                        startRetryScheduled = false;
+                    } finally {
+                        lock.unlock();
+                    }
+                    decideSafely(() -> strategy.onWorkerExited(snapshot()));
+                }, backoffNanos, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                logger.debug("[pool {}] no start retry after shutdown", name);
+            }
+        }
+    }
+
+    /** Waits for the worker's next job; {@code null} when it leaves the pool (it has been removed then). */
+    private Runnable nextJob(Worker worker) {
+        lock.lock();
+        try {
+            while (worker.next == null && !worker.retire) {
+                wakeups.get(worker.id).awaitUninterruptibly();
+            }
+            if (worker.next == null) {
+                remove(worker);
+                if (worker.exit != null) {
+                    replaceLater();
+                }
+                return null;
+            }
+            Runnable job = worker.next;
+            worker.next = null;
+            return job;
+        } finally {
+            lock.unlock();
+        }
+    }
 
     /**
-     * Books a finished request and finds the worker's next job: {@link #CONTINUE}, or the worker leaves the pool,
-     * to be replaced ({@link #EXIT_AND_REPLACE}) or not ({@link #EXIT}: it was abandoned and replaced already).
+     * Books a finished request and gives the worker its next job; false when the worker leaves the pool instead
+     * (it has then been removed, and a replacement asked for where one is due).
      */
-    private int afterRequest(Worker worker) {
+    private boolean afterRequest(Worker worker) {
+        boolean replace;
         lock.lock();
         try {
             if (worker.abandoned) {
-                return EXIT;
+                return false;       // removed and replaced already
             }
             worker.requests++;
             long now = ticker.read();
             worker.finished(now);
-            if ((maxRequests > 0 && worker.requests >= maxRequests) || worker.retire) {
-                remove(worker);
-                return EXIT_AND_REPLACE;
+            if (worker.exit == null && !worker.backend.isAlive()) {
+                worker.exit = "while it served a request";
+                worker.failed = true;
             }
-            Queued queued = queue.pollFirst();
-            if (queued != null) {
-                worker.take(queued.job(), queued.info(), now);
-                worker.accepted(queued.sinceNanos(), queued.acceptTime());
-                maxQueueWaitNanos = Math.max(maxQueueWaitNanos, now - queued.sinceNanos());
-            } else {
-                worker.enter(WorkerState.IDLE, now);
-                idle.addFirst(worker);
-                if (idle.size() == workers.size()) {
-                    drained.signalAll();
-                }
+            boolean recycled = maxRequests > 0 && worker.requests >= maxRequests;
+            if (!recycled && !worker.retire && worker.exit == null) {
+                takeQueuedOrIdle(worker, now, false);
+                return true;
             }
-            return CONTINUE;
+            remove(worker);
+            replace = true;
+        } finally {
+            lock.unlock();
+        }
+        if (replace) {
+            replaceLater();
+        }
+        return false;
+    }
+
+    /** The worker takes the oldest queued request, or joins the idle stack (on top, unless {@code fresh}). */
+    private void takeQueuedOrIdle(Worker worker, long now, boolean fresh) {
+        Queued queued = queue.pollFirst();
+        if (queued != null) {
+            worker.take(queued.job(), queued.info(), now, queued.sinceNanos(), queued.acceptTime());
+            maxQueueWaitNanos = Math.max(maxQueueWaitNanos, now - queued.sinceNanos());
+            maxActive = Math.max(maxActive, activeCount());
+            wakeups.get(worker.id).signal();
+            return;
+        }
+        worker.enter(WorkerState.IDLE, now);
+        if (fresh) {
+            idle.addLast(worker);
+        } else {
+            idle.addFirst(worker);
+        }
+        if (activeCount() == 0) {
+            drained.signalAll();
+        }
+    }
+
+    /** A worker ended on its own ({@link WorkerSlot#exited}); it leaves after its current request, if any. */
+    void workerExited(Worker worker, String description, boolean failure) {
+        lock.lock();
+        try {
+            if (worker.exit != null || !workers.containsKey(worker.id)) {
+                return;
+            }
+            worker.exit = description;
+            worker.failed = failure;
+            if (idle.remove(worker)) {
+                worker.retire = true;
+                wakeups.get(worker.id).signal();
+            }
         } finally {
             lock.unlock();
         }
@@ -471,29 +722,26 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
 
     // ---- the strategy's decisions
 
-    /** Starts up to {@code n} workers (fewer at the strategy's maximum); each takes a queued request at once. */
+    /**
+     * Starts up to {@code n} workers (fewer at the strategy's maximum, within {@code process.max}, and none during
+     * the back-off after failed starts); each starts on its own thread and then takes a queued request.
+     */
     private void spawn(int n) {
         lock.lock();
         try {
+            if (n > 0 && startFailuresInARow > 0 && ticker.read() - nextStartNanos < 0) {
+                return;         // a retry is scheduled for the end of the back-off
+            }
             for (int i = 0; i < n && !shutdown && workers.size() < strategy.maxWorkers(); i++) {
                 if (!budget.tryAcquire()) {
                     logger.warn("[pool {}] The maximum number of processes has been reached. Please review your"
                             + " configuration and consider raising 'process.max'", name);
                     break;
                 }
-                long now = ticker.read();
-                Worker worker = new Worker(nextWorkerId++, handlerFactory.get(), now);
+                Worker worker = new Worker(this, nextWorkerId++, ticker.read());
                 workers.put(worker.id, worker);
                 wakeups.put(worker.id, lock.newCondition());
-                Queued queued = queue.pollFirst();
-                if (queued != null) {
-                    worker.take(queued.job(), queued.info(), now);
-                    worker.accepted(queued.sinceNanos(), queued.acceptTime());
-                    maxQueueWaitNanos = Math.max(maxQueueWaitNanos, now - queued.sinceNanos());
-                    maxActive = Math.max(maxActive, workers.size() - idle.size());
-                } else {
-                    idle.addLast(worker);
-                }
+                starting++;
                 worker.thread = Thread.ofPlatform().name("pool-" + name + "-worker-" + worker.id).daemon(true)
                         .start(() -> runWorker(worker));
             }
@@ -526,6 +774,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             }
             logger.warn("[pool {}] server reached pm.max_children setting ({}), consider raising it", name,
                     strategy.maxWorkers());
+            notify(l -> l.maxChildrenReached(name));
         }
         if (decision.spawn() > 0) {
             spawn(decision.spawn());
@@ -548,11 +797,12 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         }
     }
 
-    private void onWorkerExited(Worker worker) {
+    /** Asks the strategy, on the maintenance thread, whether a worker that left is to be replaced. */
+    private void replaceLater() {
         try {
             maintenance.execute(() -> decideSafely(() -> strategy.onWorkerExited(snapshot())));
         } catch (RejectedExecutionException e) {
-            logger.debug("[pool {}] worker {} left after shutdown", name, worker.id);
+            logger.debug("[pool {}] a worker left after shutdown", name);
         }
     }
 
@@ -568,58 +818,71 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         }
     }
 
-    private record SlowRequest(long workerId, RequestInfo request, long elapsedNanos, Thread thread,
-                               FcgiResponse response) {
+    // ---- the request watchdog
+
+    private record Watched(Worker worker, long pid, RequestInfo request, long elapsedNanos, Thread thread,
+                           FcgiResponse response, PoolWorker backend) {
+    }
+
+    /** Whether the terminate timeout applies to a worker in {@code state}. */
+    private boolean terminable(WorkerState state) {
+        return state == WorkerState.RUNNING || state == WorkerState.READING_HEADERS
+                || (state == WorkerState.FINISHING && terminateTracksFinished);
     }
 
     /**
      * The request watchdog, at FPM's request heartbeat: writes each request running past
      * {@code request_slowlog_timeout} to the slowlog (once per request), ends each one past
-     * {@code request_terminate_timeout} for the web server and interrupts its worker (in a tick where the slowlog
-     * fires, termination waits, as in FPM), and abandons a worker that has not stopped {@code terminateGrace} after
-     * that: it leaves the pool and a new worker replaces it (FPM never escalates).
+     * {@code request_terminate_timeout} for the web server, interrupts its worker and asks its backend to stop (a
+     * child gets SIGTERM), and (in a tick where the slowlog fires, termination waits, as in FPM) gives up on a
+     * worker that has not stopped {@code terminateGrace} after that: its backend is killed, it leaves the pool and
+     * a new worker replaces it (FPM never escalates).
      */
     private void watchRequests() {
-        List<SlowRequest> slow = new ArrayList<>();
-        List<SlowRequest> terminate = new ArrayList<>();
-        List<Worker> abandoned = new ArrayList<>();
+        List<Watched> slow = new ArrayList<>();
+        List<Watched> terminate = new ArrayList<>();
+        List<Watched> abandoned = new ArrayList<>();
         lock.lock();
         try {
             long now = ticker.read();
             for (Worker worker : new ArrayList<>(workers.values())) {
-                if (worker.state != WorkerState.RUNNING || worker.requestStartNanos < 0) {
+                if (worker.requestStartNanos < 0 || worker.state == WorkerState.IDLE
+                        || worker.state == WorkerState.STARTING) {
                     continue;
                 }
                 long elapsed = now - worker.requestStartNanos;
-                SlowRequest request = new SlowRequest(worker.id, worker.request, elapsed, worker.thread,
-                        worker.response);
-                if (slowlogTimeoutNanos > 0 && !worker.slowLogged && elapsed >= slowlogTimeoutNanos) {
+                Watched watched = new Watched(worker, worker.pid(), worker.request, elapsed, worker.thread,
+                        worker.response, worker.backend);
+                if (slowlogTimeoutNanos > 0 && !worker.slowLogged && elapsed >= slowlogTimeoutNanos
+                        && worker.state != WorkerState.FINISHING) {
                     worker.slowLogged = true;
                     slowRequests++;
-                    slow.add(request);
-                } else if (terminateTimeoutNanos > 0 && elapsed >= terminateTimeoutNanos) {
+                    slow.add(watched);
+                } else if (terminateTimeoutNanos > 0 && elapsed >= terminateTimeoutNanos
+                        && (terminable(worker.state) || worker.terminatedAtNanos >= 0)) {
                     if (worker.terminatedAtNanos < 0) {
                         worker.terminatedAtNanos = now;
-                        terminate.add(request);
+                        terminate.add(watched);
                     } else if (now - worker.terminatedAtNanos >= terminateGraceNanos) {
                         worker.abandoned = true;
                         remove(worker);
-                        abandoned.add(worker);
+                        abandoned.add(watched);
                     }
                 }
             }
         } finally {
             lock.unlock();
         }
-        for (SlowRequest request : slow) {
-            StackTraceElement[] stack = request.thread() == null ? new StackTraceElement[0]
-                    : request.thread().getStackTrace();
-            slowLog.log(request.workerId(), request.request(), request.elapsedNanos(), stack,
+        for (Watched request : slow) {
+            StackTraceElement[] stack = request.thread() == null || request.backend() == null
+                    || !request.backend().hasJavaStack() ? new StackTraceElement[0] : request.thread().getStackTrace();
+            slowLog.log(request.pid(), request.request(), request.elapsedNanos(), stack,
                     clock.instant().atZone(clock.getZone()));
+            notify(l -> l.slowRequest(name, request.worker().id, request.request(), request.elapsedNanos()));
         }
-        for (SlowRequest request : terminate) {
+        for (Watched request : terminate) {
             logger.warn("[pool {}] child {}, script '{}' (request: \"{}\") execution timed out ({} sec), terminating",
-                    name, request.workerId(), SlowLog.script(request.request()), SlowLog.requestLine(request.request()),
+                    name, request.pid(), SlowLog.script(request.request()), SlowLog.requestLine(request.request()),
                     SlowLog.seconds(request.elapsedNanos()));
             if (request.response() != null) {
                 request.response().terminate(504, "request_terminate_timeout: the request ran for "
@@ -628,11 +891,18 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             if (request.thread() != null) {
                 request.thread().interrupt();
             }
+            if (request.backend() != null) {
+                request.backend().terminate();
+            }
+            notify(l -> l.requestTerminated(name, request.worker().id, request.request(), request.elapsedNanos()));
         }
-        for (Worker worker : abandoned) {
+        for (Watched request : abandoned) {
             logger.warn("[pool {}] child {} did not stop {} ms after it was terminated; it is abandoned and replaced",
-                    name, worker.id, TimeUnit.NANOSECONDS.toMillis(terminateGraceNanos));
-            onWorkerExited(worker);
+                    name, request.pid(), TimeUnit.NANOSECONDS.toMillis(terminateGraceNanos));
+            if (request.backend() != null) {
+                request.backend().kill();
+            }
+            replaceLater();
         }
     }
 
@@ -674,11 +944,11 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     public PoolStatus status() {
         lock.lock();
         try {
-            int idleCount = idle.size();
+            int idleCount = idle.size();        // total also counts the workers that are starting
             int total = workers.size();
             return new PoolStatus(name, strategy.getClass().getSimpleName().replace("Strategy", "").toLowerCase(),
                     startNanos, acceptedConn, queue.size(), maxListenQueue, listenBacklog, idleCount,
-                    total - idleCount, total, maxActive, maxChildrenReached, rejected, maxQueueWaitNanos, startTime,
+                    activeCount(), total, maxActive, maxChildrenReached, rejected, maxQueueWaitNanos, startTime,
                     slowRequests);
         } finally {
             lock.unlock();
@@ -706,7 +976,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         lock.lock();
         try {
             shutdown = true;
-            while (!queue.isEmpty() || idle.size() < workers.size()) {
+            while (!queue.isEmpty() || activeCount() > 0) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
@@ -720,8 +990,9 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     }
 
     /**
-     * Stops at once: idle workers leave, busy ones are interrupted and leave after their request, and requests
-     * still queued run each on a thread of its own, so that none is left without an answer. Idempotent.
+     * Stops at once: idle workers leave, busy and starting ones are interrupted and leave after their request,
+     * and requests still queued are answered with 503 each on a thread of its own, so that none is left without an
+     * answer. Idempotent.
      */
     public void shutdownNow() {
         List<Runnable> orphans = new ArrayList<>();
@@ -742,7 +1013,10 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         } finally {
             lock.unlock();
         }
-        orphans.forEach(job -> Thread.ofVirtual().name("pool-" + name + "-orphan").start(job));
+        orphans.forEach(job -> Thread.ofVirtual().name("pool-" + name + "-orphan").start(() -> {
+            CURRENT_POOL.set(this);
+            job.run();
+        }));
         if (tick != null) {
             tick.cancel(false);
         }
@@ -769,7 +1043,10 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     public static final class Builder {
         private final String name;
         private PoolStrategy strategy;
-        private Supplier<FcgiHandler> handlerFactory;
+        private WorkerFactory workerFactory;
+        private PoolListener listener = PoolListener.NONE;
+        private final List<String> limitExtensions = new ArrayList<>();
+        private boolean terminateTracksFinished;
         private int maxRequests;
         private int listenBacklog = 511;
         private Ticker ticker = Ticker.SYSTEM;
@@ -807,9 +1084,11 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                     .requestSlowlogTimeout(config.requestSlowlogTimeout()).slowlog(config.slowlog())
                     .requestSlowlogTraceDepth(config.requestSlowlogTraceDepth())
                     .requestTerminateTimeout(config.requestTerminateTimeout())
+                    .requestTerminateTimeoutTrackFinished(config.requestTerminateTimeoutTrackFinished())
                     .accessLog(config.accessLog()).accessFormat(config.accessFormat());
             accessSuppressPaths.clear();
             config.accessSuppressPaths().forEach(this::accessSuppressPath);
+            limitExtensions(config.hasSecurityLimitExtensions() ? config.securityLimitExtensions() : List.of());
             return config.pingResponse() == null ? this : pingResponse(config.pingResponse());
         }
 
@@ -869,6 +1148,37 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                 throw new IllegalArgumentException("requestTerminateGrace: " + grace + " (expected: >= 0)");
             }
             this.terminateGrace = grace;
+            return this;
+        }
+
+        /**
+         * {@code request_terminate_timeout_track_finished}: the terminate timeout also ends a request whose handler
+         * runs on after {@code finish()} (the worker is Finishing). Default: false, as FPM.
+         */
+        public Builder requestTerminateTimeoutTrackFinished(boolean track) {
+            this.terminateTracksFinished = track;
+            return this;
+        }
+
+        /**
+         * {@code security.limit_extensions}: a request whose {@code SCRIPT_FILENAME} ends with none of these suffixes
+         * gets FPM's {@code 403 Access denied.} and a warning; an empty list (the default here) allows every script.
+         * A request without {@code SCRIPT_FILENAME} is not checked.
+         */
+        public Builder limitExtensions(List<String> extensions) {
+            limitExtensions.clear();
+            for (String extension : extensions) {
+                if (extension == null || extension.isBlank()) {
+                    throw new IllegalArgumentException("security.limit_extensions: an empty extension");
+                }
+                limitExtensions.add(extension.strip());
+            }
+            return this;
+        }
+
+        /** Metrics: the pool's events (workers started and exited, requests completed...). Default: none. */
+        public Builder listener(PoolListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
@@ -949,9 +1259,17 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             return this;
         }
 
-        /** Creates each worker's own handler instance. Required (or {@link #handler(FcgiHandler)}). */
-        public Builder handler(Supplier<FcgiHandler> factory) {
-            this.handlerFactory = Objects.requireNonNull(factory, "factory");
+        /**
+         * In-JVM workers: each gets its own handler instance from {@code factory}. Required, or
+         * {@link #handler(FcgiHandler)} or {@link #workers(WorkerFactory)}.
+         */
+        public Builder handler(Supplier<? extends FcgiHandler> factory) {
+            return workers(WorkerFactory.ofHandler(factory));
+        }
+
+        /** What each worker runs: in-JVM handlers, child processes, or your own {@link WorkerFactory}. */
+        public Builder workers(WorkerFactory factory) {
+            this.workerFactory = Objects.requireNonNull(factory, "factory");
             return this;
         }
 
@@ -1000,13 +1318,13 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             return this;
         }
 
-        /** Checks that a strategy and a handler are set. */
+        /** Checks that a strategy and the workers are set. */
         public FcgiPool build() {
             if (strategy == null) {
                 throw new IllegalStateException("[pool " + name
                         + "] the process manager is missing (static, dynamic or ondemand)");
             }
-            if (handlerFactory == null) {
+            if (workerFactory == null) {
                 throw new IllegalStateException("[pool " + name + "] no handler set");
             }
             if (statusPath != null && statusPath.equals(pingPath)) {

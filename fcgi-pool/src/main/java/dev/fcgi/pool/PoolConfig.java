@@ -77,6 +77,7 @@ public final class PoolConfig {
     private final boolean decorateWorkersOutput;
     private final boolean clearEnv;
     private final List<String> securityLimitExtensions;
+    private final boolean securityLimitExtensionsSet;
     private final Map<String, String> env;
     private final List<String> notices;
 
@@ -112,6 +113,7 @@ public final class PoolConfig {
         this.decorateWorkersOutput = b.decorateWorkersOutput;
         this.clearEnv = b.clearEnv;
         this.securityLimitExtensions = List.copyOf(b.securityLimitExtensions);
+        this.securityLimitExtensionsSet = b.securityLimitExtensionsSet;
         this.env = Collections.unmodifiableMap(new LinkedHashMap<>(b.env));
         this.notices = List.copyOf(notices);
     }
@@ -314,6 +316,14 @@ public final class PoolConfig {
     }
 
     /**
+     * Whether {@code security.limit_extensions} was set. An in-JVM pool applies it only then (its scripts are not
+     * PHP files); a pool of PHP children applies FPM's default too.
+     */
+    public boolean hasSecurityLimitExtensions() {
+        return securityLimitExtensionsSet;
+    }
+
+    /**
      * {@code env[NAME]}: variables set in the workers' environment, in the order given. A value {@code $VAR} is
      * taken from the master's environment when the worker starts. Default empty.
      */
@@ -422,6 +432,7 @@ public final class PoolConfig {
         private boolean decorateWorkersOutput = true;
         private boolean clearEnv = true;
         private List<String> securityLimitExtensions = split(DEFAULT_LIMIT_EXTENSIONS);
+        private boolean securityLimitExtensionsSet;
         private final Map<String, String> env = new LinkedHashMap<>();
 
         private Builder(String name) {
@@ -751,6 +762,7 @@ public final class PoolConfig {
          */
         public Builder securityLimitExtensions(String extensions) {
             this.securityLimitExtensions = split(Objects.requireNonNull(extensions, "extensions"));
+            this.securityLimitExtensionsSet = true;
             return this;
         }
 

@@ -18,20 +18,20 @@ public record ScoreboardSnapshot(long nowNanos, int queued, List<WorkerView> wor
         workers = List.copyOf(workers);
     }
 
-    /** Workers waiting for a request. */
+    /** Workers waiting for a request, and workers starting (they take one once started). */
     public int idle() {
         int idle = 0;
         for (WorkerView worker : workers) {
-            idle += worker.isIdle() ? 1 : 0;
+            idle += worker.isIdleOrStarting() ? 1 : 0;
         }
         return idle;
     }
 
-    /** Workers serving a request (FPM's "active": not idle and not retiring). */
+    /** Workers serving a request (FPM's "active": not idle, not starting and not retiring). */
     public int active() {
         int active = 0;
         for (WorkerView worker : workers) {
-            active += !worker.isIdle() && worker.state() != WorkerState.RETIRING ? 1 : 0;
+            active += !worker.isIdleOrStarting() && worker.state() != WorkerState.RETIRING ? 1 : 0;
         }
         return active;
     }

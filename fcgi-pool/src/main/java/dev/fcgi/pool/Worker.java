@@ -1,18 +1,21 @@
 package dev.fcgi.pool;
 
-import dev.fcgi.protocol.server.FcgiHandler;
 import dev.fcgi.protocol.server.FcgiResponse;
 
-/**
- * One worker of an {@link FcgiPool}: a platform thread that runs the jobs the pool hands it, with its own handler
- * instance. All fields are guarded by the pool's lock.
- */
-final class Worker {
+import java.time.Instant;
 
+/**
+ * One scoreboard slot of an {@link FcgiPool}: a platform thread that runs the jobs the pool hands it through the
+ * {@link PoolWorker} its factory started. All fields are guarded by the pool's lock, except {@link #backend},
+ * which the worker's own thread sets once before the slot leaves the Starting state.
+ */
+final class Worker implements WorkerSlot {
+
+    private final FcgiPool pool;
     final long id;
-    final FcgiHandler handler;
     final long startedNanos;
-    WorkerState state = WorkerState.IDLE;
+    volatile PoolWorker backend;    // null while starting
+    WorkerState state = WorkerState.STARTING;
     long stateSinceNanos;
     long requests;
     Runnable next;
@@ -21,18 +24,38 @@ final class Worker {
     RequestInfo request;            // the current request, or the last one when idle
     long requestStartNanos = -1;    // -1 when no request runs
     long lastRequestNanos = -1;
+    long lastRequestCpuNanos;
+    long lastRequestMemory;
+    long queueWaitNanos;            // how long the current request waited for a worker
     boolean slowLogged;             // the current request was written to the slowlog
     FcgiResponse response;          // the current request's response, while its handler runs
     long terminatedAtNanos = -1;    // when request_terminate_timeout ended the current request
     boolean abandoned;              // did not stop after termination: no longer part of the pool
+    String exit;                    // why it left on its own (a crash, a child that exited), or null
+    boolean failed;                 // it left because of a failure
     long acceptNanos;               // when the current request was accepted (ticker), for the access log
-    java.time.Instant acceptTime;   // the same on the wall clock, or null
+    Instant acceptTime;             // the same on the wall clock, or null
 
-    Worker(long id, FcgiHandler handler, long nowNanos) {
+    Worker(FcgiPool pool, long id, long nowNanos) {
+        this.pool = pool;
         this.id = id;
-        this.handler = handler;
         this.startedNanos = nowNanos;
         this.stateSinceNanos = nowNanos;
+    }
+
+    @Override
+    public String poolName() {
+        return pool.name();
+    }
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public void exited(String description, boolean failure) {
+        pool.workerExited(this, description, failure);
     }
 
     void enter(WorkerState state, long nowNanos) {
@@ -41,19 +64,16 @@ final class Worker {
     }
 
     /** Hands the worker a job: it becomes RUNNING and its scoreboard slot describes {@code info}. */
-    void take(Runnable job, RequestInfo info, long nowNanos) {
+    void take(Runnable job, RequestInfo info, long nowNanos, long acceptNanos, Instant acceptTime) {
         next = job;
         request = info;
         requestStartNanos = nowNanos;
+        queueWaitNanos = nowNanos - acceptNanos;
+        this.acceptNanos = acceptNanos;
+        this.acceptTime = acceptTime;
         slowLogged = false;
         terminatedAtNanos = -1;
         enter(WorkerState.RUNNING, nowNanos);
-    }
-
-    /** Books when the request just taken was accepted (before it waited in the queue). */
-    void accepted(long nanos, java.time.Instant time) {
-        acceptNanos = nanos;
-        acceptTime = time;
     }
 
     /** Books the end of the current request; the request info stays for the status page. */
@@ -64,8 +84,16 @@ final class Worker {
         }
     }
 
+    /** The process id the status page shows: the child's, or the slot's id for an in-JVM worker. */
+    long pid() {
+        PoolWorker started = backend;
+        long pid = started == null ? -1 : started.pid();
+        return pid >= 0 ? pid : id;
+    }
+
     WorkerView view() {
-        return new WorkerView(id, retire ? WorkerState.RETIRING : state, startedNanos, stateSinceNanos, requests,
-                request, requestStartNanos, lastRequestNanos);
+        return new WorkerView(id, pid(), retire && state != WorkerState.STARTING ? WorkerState.RETIRING : state,
+                startedNanos, stateSinceNanos, requests, request, requestStartNanos, lastRequestNanos,
+                lastRequestCpuNanos, lastRequestMemory);
     }
 }

@@ -4,7 +4,13 @@ package dev.fcgi.pool;
  * The stage of a worker, as FPM's scoreboard names it on the status page.
  */
 public enum WorkerState {
-    /** Waiting for a request; the only state that counts as idle. */
+    /**
+     * Its factory is starting it (a child process not yet accepting); it takes requests once started. Not an FPM
+     * state: a forked FPM child is ready at once. Strategies count it with the idle workers, so as not to start
+     * more for the same need.
+     */
+    STARTING("Starting"),
+    /** Waiting for a request; the only state that takes a request at once. */
     IDLE("Idle"),
     /** A request was handed over and its headers are being read. */
     READING_HEADERS("Reading headers"),

@@ -29,7 +29,11 @@ import java.util.function.Supplier;
  * <p>Where it differs from FPM, on purpose: every value is escaped for its format (FPM escapes only the query
  * string) and nothing is truncated; two extra pool fields follow FPM's, {@code rejected requests} (requests refused
  * with FCGI_OVERLOADED because the queue was full) and {@code max queue wait} (the longest a request waited for a
- * worker, in µs); "pid" is the worker id; "last request cpu" and "last request memory" are always 0. OpenMetrics
+ * worker, in µs); "pid" is a child process's pid, or the slot id of an in-JVM worker; "last request cpu" is
+ * the worker thread's CPU time over the last request's duration and "last request memory" the bytes the thread
+ * allocated for it (FPM: the child's peak memory), both for idle workers only, as in FPM; "total processes" also
+ * counts workers that are still starting (a child process not yet accepting), which are neither idle nor active.
+ * OpenMetrics
  * puts a {@code pool} label on every series, adds per-worker series ({@code phpfpm_process_requests},
  * {@code phpfpm_process_request_duration}, a one-hot {@code phpfpm_process_state}) and writes HELP before TYPE
  * everywhere, without blank lines.
@@ -158,7 +162,7 @@ public final class StatusPage {
         RequestInfo request = worker.request();
         Instant started = status.startTime().plusNanos(worker.startedNanos() - status.startNanos());
         return List.of(
-                new Field("pid", worker.id()),
+                new Field("pid", worker.pid()),
                 new Field("state", worker.state().label()),
                 new Field("start time", new Time(started)),
                 new Field("start since", seconds(now - worker.startedNanos())),
@@ -169,8 +173,16 @@ public final class StatusPage {
                 new Field("content length", request == null ? 0L : request.contentLength()),
                 new Field("user", dash(request == null ? null : request.user())),
                 new Field("script", dash(request == null ? null : request.script())),
-                new Field("last request cpu", new Percent(0)),
-                new Field("last request memory", 0L));
+                new Field("last request cpu", new Percent(lastRequestCpuPercent(worker))),
+                new Field("last request memory", worker.isIdle() ? worker.lastRequestMemory() : 0L));
+    }
+
+    /** FPM's figure: the CPU time of the last request over its duration, for an idle worker; otherwise 0. */
+    private static double lastRequestCpuPercent(WorkerView worker) {
+        if (!worker.isIdle() || worker.lastRequestNanos() <= 0) {
+            return 0;
+        }
+        return 100.0 * worker.lastRequestCpuNanos() / worker.lastRequestNanos();
     }
 
     private static String dash(String s) {
@@ -419,7 +431,7 @@ public final class StatusPage {
     }
 
     private static String processLabels(String pool, WorkerView worker) {
-        return pool + ",pid=\"" + worker.id() + '"';
+        return pool + ",pid=\"" + worker.pid() + '"';
     }
 
     private static void metric(StringBuilder out, String pool, String name, String type, String help, long value) {

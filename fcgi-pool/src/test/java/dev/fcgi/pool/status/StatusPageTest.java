@@ -30,10 +30,10 @@ class StatusPageTest {
     private static StatusPage page() {
         PoolStatus status = new PoolStatus("www", "static", SECOND, 7, 2, 3, 511, 1, 1, 2, 2, 0, 4, 1_500_000,
                 Instant.parse("2026-01-02T03:04:05Z"), 0);
-        WorkerView running = new WorkerView(1, WorkerState.RUNNING, SECOND, 9 * SECOND, 5,
-                new RequestInfo("GET", "/index.php", "a=1&b=<x>", 12, "alice", "/srv/index.php"), 9 * SECOND, 42);
-        WorkerView idle = new WorkerView(2, WorkerState.IDLE, 2 * SECOND, 10 * SECOND, 3,
-                new RequestInfo("POST", "/up\"load.php", "", -1, null, null), -1, 250_000);
+        WorkerView running = new WorkerView(1, 1, WorkerState.RUNNING, SECOND, 9 * SECOND, 5,
+                new RequestInfo("GET", "/index.php", "a=1&b=<x>", 12, "alice", "/srv/index.php"), 9 * SECOND, 42, 0, 0);
+        WorkerView idle = new WorkerView(2, 2, WorkerState.IDLE, 2 * SECOND, 10 * SECOND, 3,
+                new RequestInfo("POST", "/up\"load.php", "", -1, null, null), -1, 250_000, 0, 0);
         return new StatusPage(status, new ScoreboardSnapshot(11 * SECOND, 2, List.of(running, idle)), ZoneOffset.UTC);
     }
 
