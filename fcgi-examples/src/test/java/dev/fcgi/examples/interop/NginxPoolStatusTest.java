@@ -356,8 +356,14 @@ class NginxPoolStatusTest {
             assertEquals("0", byKey.get("content length"), where);
             assertEquals("-", byKey.get("user"), where);
             assertEquals(script(pid), byKey.get("script"), where);
-            assertEquals("0.00", byKey.get("last request cpu"), where);
-            assertEquals("0", byKey.get("last request memory"), where);
+            if (requests(pid) > 0 && !running(pid)) {
+                // FPM's figures for an idle worker: the thread's CPU share and the bytes it allocated
+                assertTrue(byKey.get("last request cpu").matches("\\d+\\.\\d\\d"), where);
+                assertTrue(Long.parseLong(byKey.get("last request memory")) > 0, where);
+            } else {
+                assertEquals("0.00", byKey.get("last request cpu"), where);
+                assertEquals("0", byKey.get("last request memory"), where);
+            }
             long duration = Long.parseLong(byKey.get("request duration"));
             if (running(pid)) {
                 assertTrue(duration >= SLOWLOG_TIMEOUT.toNanos() / 1000, () -> "running past the slowlog timeout, "
@@ -577,14 +583,15 @@ class NginxPoolStatusTest {
                     body);
             long duration = Long.parseLong(samples.get("phpfpm_process_request_duration" + labels + "}"));
             assertTrue(!workers.running(pid) || duration >= SLOWLOG_TIMEOUT.toNanos() / 1000, body);
-            for (String state : List.of("Idle", "Reading headers", "Running", "Finishing", "Retiring")) {
+            for (String state : List.of("Starting", "Idle", "Reading headers", "Running", "Finishing",
+                    "Retiring")) {
                 assertEquals(state.equals(workers.state(pid)) ? "1" : "0",
                         samples.get("phpfpm_process_state" + labels + ",state=\"" + state + "\"}"),
                         () -> pid + " " + state + "\n" + body);
             }
         }
-        assertEquals(4 * 7, samples.keySet().stream().filter(k -> k.contains(",pid=\"")).count(),
-                "per worker: requests, request duration and 5 states");
+        assertEquals(4 * 8, samples.keySet().stream().filter(k -> k.contains(",pid=\"")).count(),
+                "per worker: requests, request duration and 6 states");
     }
 
     /** The series of an OpenMetrics page (names and labels, no values), in order. */
