@@ -493,8 +493,6 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         CURRENT.set(worker);
         CURRENT_POOL.set(this);
         PoolWorker backend = null;
-        String exit = "retired";
-        boolean failed = false;
         try {
             try {
                 backend = workerFactory.start(worker);
@@ -523,32 +521,42 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                     break;
                 }
             }
-            lock.lock();
-            try {
-                if (worker.exit != null) {
-                    exit = worker.exit;
-                    failed = worker.failed;
-                } else if (worker.abandoned) {
-                    exit = "abandoned after request_terminate_timeout";
-                } else if (maxRequests > 0 && worker.requests >= maxRequests) {
-                    exit = "after " + worker.requests + " requests (pm.max_requests)";
-                }
-            } finally {
-                lock.unlock();
-            }
         } finally {
             CURRENT.remove();
             CURRENT_POOL.remove();
             if (backend != null) {
                 closeQuietly(worker, backend);
-                String description = exit;
-                boolean failure = failed;
-                notify(l -> l.workerExited(name, worker.id, description, failure));
-                if (failure) {
-                    logger.warn("[pool {}] child {} exited {} after {} seconds from start", name, worker.pid(),
-                            description, SlowLog.seconds(ticker.read() - worker.startedNanos));
-                }
+                exited(worker);
             }
+        }
+    }
+
+    /** Logs why a worker left and tells the listener. */
+    private void exited(Worker worker) {
+        String description;
+        boolean failure;
+        lock.lock();
+        try {
+            failure = worker.failed;
+            if (worker.exit != null) {
+                description = worker.exit;
+            } else if (worker.abandoned) {
+                description = "abandoned after request_terminate_timeout";
+            } else if (maxRequests > 0 && worker.requests >= maxRequests) {
+                description = "after " + worker.requests + " requests (pm.max_requests)";
+            } else {
+                description = "retired";
+            }
+        } finally {
+            lock.unlock();
+        }
+        notify(l -> l.workerExited(name, worker.id, description, failure));
+        if (failure) {
+            logger.warn("[pool {}] child {} exited {} after {} seconds from start", name, worker.pid(), description,
+                    SlowLog.seconds(ticker.read() - worker.startedNanos));
+        } else {
+            logger.debug("[pool {}] child {} exited {} after {} seconds from start", name, worker.pid(), description,
+                    SlowLog.seconds(ticker.read() - worker.startedNanos));
         }
     }
 
@@ -567,8 +575,11 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             starting--;
             startsDone.signalAll();
             startFailuresInARow = 0;
-            if (worker.retire || shutdown) {
+            if (worker.retire || shutdown || worker.exit != null) {
                 remove(worker);
+                if (worker.exit != null && !shutdown) {
+                    replaceLater();     // it died as it started; the next start is a new attempt
+                }
                 return false;
             }
             takeQueuedOrIdle(worker, ticker.read(), true);
