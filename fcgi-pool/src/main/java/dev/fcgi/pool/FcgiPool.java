@@ -984,9 +984,25 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
      */
     public void shutdownGracefully(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        refuseNewRequests();
+        awaitDrained(deadline);
+        shutdownNow();
+    }
+
+    /** The first step of a graceful stop: new requests are refused with FCGI_OVERLOADED, no worker starts. */
+    void refuseNewRequests() {
         lock.lock();
         try {
             shutdown = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits until no request runs or waits, or until {@code deadline} ({@link System#nanoTime()}). */
+    void awaitDrained(long deadline) throws InterruptedException {
+        lock.lock();
+        try {
             while (!queue.isEmpty() || activeCount() > 0) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -997,7 +1013,6 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         } finally {
             lock.unlock();
         }
-        shutdownNow();
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.fcgi.pool;
 import dev.fcgi.protocol.server.FcgiRequest;
 import dev.fcgi.protocol.server.FcgiResponse;
 import dev.fcgi.protocol.server.FcgiServer;
+import dev.fcgi.pool.status.StatusPage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,13 +29,19 @@ public final class FcgiPoolManager implements AutoCloseable {
 
     private final ProcessBudget budget;
     private final Duration drainTimeout;
+    private final PoolListener listener;
+    private final EmergencyRestart emergencyRestart;
+    private final Ticker ticker;
     private final Map<String, Slot> slots = new LinkedHashMap<>();
+    private List<PoolDefinition> definitions = List.of();
 
     /** One listen address and the pool that serves it now. */
     private final class Slot {
         final String listen;
+        String statusListen;
         final AtomicReference<FcgiPool> active = new AtomicReference<>();
         FcgiServer server;
+        FcgiServer statusServer;        // pm.status_listen, or null
 
         Slot(String listen) {
             this.listen = listen;
@@ -43,6 +50,32 @@ public final class FcgiPoolManager implements AutoCloseable {
         void handle(FcgiRequest request, FcgiResponse response) throws Exception {
             FcgiPool owner = FcgiPool.currentPool();
             (owner != null ? owner : active.get()).handler().handle(request, response);
+        }
+
+        List<FcgiServer> servers() {
+            List<FcgiServer> servers = new ArrayList<>(2);
+            if (server != null) {
+                servers.add(server);
+            }
+            if (statusServer != null) {
+                servers.add(statusServer);
+            }
+            return servers;
+        }
+
+        /** {@code pm.status_listen}: the status page at the pool's status path ("/" when unset), and its ping. */
+        void handleStatusOnly(FcgiRequest request, FcgiResponse response) throws Exception {
+            FcgiPool pool = active.get();
+            String path = RequestInfo.path(request);
+            String statusPath = pool.statusPath() == null ? "/" : pool.statusPath();
+            if (statusPath.equals(path)) {
+                StatusPage.serve(pool::statusPage, request, response);
+            } else if (path != null && path.equals(pool.pingPath())) {
+                StatusPage.servePing(pool.pingResponse(), request, response);
+            } else {
+                response.status(404).contentType("text/plain; charset=utf-8");
+                response.body().write("File not found.\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
         }
 
         void dispatch(FcgiRequest request, Runnable job) {
@@ -64,6 +97,10 @@ public final class FcgiPoolManager implements AutoCloseable {
     private FcgiPoolManager(Builder builder) {
         this.budget = ProcessBudget.of(builder.processMax);
         this.drainTimeout = builder.drainTimeout;
+        this.listener = builder.listener;
+        this.emergencyRestart = new EmergencyRestart(builder.emergencyRestartThreshold,
+                builder.emergencyRestartInterval);
+        this.ticker = builder.ticker;
     }
 
     /** A builder. */
@@ -77,11 +114,11 @@ public final class FcgiPoolManager implements AutoCloseable {
             for (PoolDefinition definition : pools) {
                 PoolConfig config = definition.config();
                 Slot slot = new Slot(config.listen());
-                slot.active.set(newPool(definition));
-                slot.server = FcgiServer.builder().listen(config.listen()).handler(slot::handle)
-                        .dispatcher(slot::dispatch).build().start();
                 slots.put(config.name(), slot);
+                slot.active.set(newPool(definition));
+                listen(slot, config);
             }
+            definitions = List.copyOf(pools);
             logger.info("ready to handle connections: {} pool(s), process.max {}", slots.size(),
                     budget.max() == 0 ? "unlimited" : budget.max());
             return this;
@@ -93,7 +130,100 @@ public final class FcgiPoolManager implements AutoCloseable {
 
     private FcgiPool newPool(PoolDefinition definition) {
         return FcgiPool.builder(definition.config().name()).config(definition.config())
-                .handler(definition.handlers()).processBudget(budget).build().start();
+                .workers(definition.workers()).processBudget(budget).listener(new PoolEvents()).build().start();
+    }
+
+    /** Opens the pool's listener, and its {@code pm.status_listen} listener if it has one. */
+    private void listen(Slot slot, PoolConfig config) throws IOException {
+        slot.server = server(config, config.listen()).handler(slot::handle).dispatcher(slot::dispatch).build()
+                .start();
+        listenStatus(slot, config);
+    }
+
+    private void listenStatus(Slot slot, PoolConfig config) throws IOException {
+        slot.statusListen = config.statusListen();
+        if (config.statusListen() != null) {
+            // FPM runs a hidden ondemand pool of two children here; our pages need no worker at all
+            slot.statusServer = server(config, config.statusListen()).handler(slot::handleStatusOnly)
+                    .maxConnections(16).build().start();
+        }
+    }
+
+    /** A server on {@code address} with the pool's listen options. */
+    private static FcgiServer.Builder server(PoolConfig config, String address) {
+        return FcgiServer.builder().listen(address);
+    }
+
+    /** The manager's listener on every pool: the host's listener, plus the emergency restart's failure count. */
+    private final class PoolEvents implements PoolListener {
+
+        @Override
+        public void workerStarted(String pool, long workerId, long pid) {
+            listener.workerStarted(pool, workerId, pid);
+        }
+
+        @Override
+        public void workerStartFailed(String pool, long workerId, Throwable cause) {
+            listener.workerStartFailed(pool, workerId, cause);
+        }
+
+        @Override
+        public void workerExited(String pool, long workerId, String description, boolean failure) {
+            if (failure && emergencyRestart.failed(ticker.read())) {
+                emergencyReload();
+            }
+            listener.workerExited(pool, workerId, description, failure);
+        }
+
+        @Override
+        public void requestCompleted(String pool, long workerId, long queueWaitNanos, long durationNanos,
+                                     int status) {
+            listener.requestCompleted(pool, workerId, queueWaitNanos, durationNanos, status);
+        }
+
+        @Override
+        public void requestRejected(String pool) {
+            listener.requestRejected(pool);
+        }
+
+        @Override
+        public void slowRequest(String pool, long workerId, RequestInfo request, long elapsedNanos) {
+            listener.slowRequest(pool, workerId, request, elapsedNanos);
+        }
+
+        @Override
+        public void requestTerminated(String pool, long workerId, RequestInfo request, long elapsedNanos) {
+            listener.requestTerminated(pool, workerId, request, elapsedNanos);
+        }
+
+        @Override
+        public void maxChildrenReached(String pool) {
+            listener.maxChildrenReached(pool);
+        }
+    }
+
+    /**
+     * {@code emergency_restart_threshold} failures within {@code emergency_restart_interval}: every pool is
+     * reloaded with its current definition, as FPM does on SIGUSR2. Runs on a thread of its own, never on the worker
+     * thread that reported the failure.
+     */
+    private void emergencyReload() {
+        logger.warn("failed processes threshold ({} in {} sec) is reached, initiating reload",
+                emergencyRestart.threshold(), emergencyRestart.intervalSeconds());
+        Thread.ofPlatform().name("fcgi-emergency-reload").daemon(true).start(() -> {
+            try {
+                List<PoolDefinition> current;
+                synchronized (this) {
+                    current = definitions;
+                    if (slots.isEmpty()) {
+                        return;         // stopped meanwhile
+                    }
+                }
+                reload(current);
+            } catch (IOException | RuntimeException e) {
+                logger.error("emergency reload failed", e);
+            }
+        });
     }
 
     /** The pool named {@code name} that serves new requests now, or {@code null}. */
@@ -128,24 +258,37 @@ public final class FcgiPoolManager implements AutoCloseable {
             if (slot != null && slot.listen.equals(config.listen())) {
                 retired.add(slot.active.getAndSet(newPool(definition)));
                 kept.put(config.name(), slot);
+                if (!Objects.equals(slot.statusListen, config.statusListen())) {
+                    if (slot.statusServer != null) {
+                        closed.add(slot.statusServer);
+                        slot.statusServer = null;
+                    }
+                    listenStatus(slot, config);
+                }
                 continue;
             }
             if (slot != null) {
                 retired.add(slot.active.get());
-                closed.add(slot.server);
+                closed.addAll(slot.servers());
             }
             Slot fresh = new Slot(config.listen());
             fresh.active.set(newPool(definition));
-            fresh.server = FcgiServer.builder().listen(config.listen()).handler(fresh::handle)
-                    .dispatcher(fresh::dispatch).build().start();
+            try {
+                listen(fresh, config);
+            } catch (IOException | RuntimeException e) {
+                fresh.active.get().shutdownNow();
+                closeServers(fresh);
+                throw e;
+            }
             kept.put(config.name(), fresh);
         }
         for (Slot gone : slots.values()) {
             retired.add(gone.active.get());
-            closed.add(gone.server);
+            closed.addAll(gone.servers());
         }
         slots.clear();
         slots.putAll(kept);
+        definitions = List.copyOf(pools);
         logger.info("reloaded: {} pool(s); {} old pool(s) finish their requests", slots.size(), retired.size());
         Thread.ofPlatform().name("fcgi-reload-drain").daemon(true).start(() -> drain(retired, closed));
     }
@@ -163,12 +306,16 @@ public final class FcgiPoolManager implements AutoCloseable {
     }
 
     /**
-     * Stops every pool gracefully: new requests are refused (FCGI_OVERLOADED), running and queued ones finish for
-     * up to {@code timeout}, then the listeners close.
+     * Stops every pool gracefully: every pool refuses new requests at once (FCGI_OVERLOADED), running and queued
+     * ones finish within {@code timeout} in all, then the pools stop and the listeners close.
      */
     public synchronized void shutdownGracefully(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         for (Slot slot : slots.values()) {
-            slot.active.get().shutdownGracefully(timeout);
+            slot.active.get().refuseNewRequests();
+        }
+        for (Slot slot : slots.values()) {
+            slot.active.get().awaitDrained(deadline);
         }
         shutdownNow();
     }
@@ -180,11 +327,13 @@ public final class FcgiPoolManager implements AutoCloseable {
             if (pool != null) {
                 pool.shutdownNow();
             }
-            if (slot.server != null) {
-                slot.server.close();
-            }
+            closeServers(slot);
         }
         slots.clear();
+    }
+
+    private static void closeServers(Slot slot) {
+        slot.servers().forEach(FcgiServer::close);
     }
 
     /** {@link #shutdownNow()}. */
@@ -197,8 +346,36 @@ public final class FcgiPoolManager implements AutoCloseable {
     public static final class Builder {
         private int processMax;
         private Duration drainTimeout = Duration.ofSeconds(30);
+        private PoolListener listener = PoolListener.NONE;
+        private int emergencyRestartThreshold;
+        private Duration emergencyRestartInterval = Duration.ZERO;
+        private Ticker ticker = Ticker.SYSTEM;
 
         private Builder() {
+        }
+
+        /**
+         * {@code emergency_restart_threshold} and {@code emergency_restart_interval}: when {@code threshold} workers
+         * fail (a child process that exits on a signal, a fatal JVM error in a handler) within {@code interval},
+         * every pool is reloaded, as FPM does. Either zero turns it off. Default: off.
+         */
+        public Builder emergencyRestart(int threshold, Duration interval) {
+            new EmergencyRestart(threshold, Objects.requireNonNull(interval, "interval"));
+            this.emergencyRestartThreshold = threshold;
+            this.emergencyRestartInterval = interval;
+            return this;
+        }
+
+        /** Metrics: the events of every pool. Default: none. */
+        public Builder listener(PoolListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** The time source of the emergency restart's interval, for tests. Default: {@link Ticker#SYSTEM}. */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
         }
 
         /** {@code process.max}: workers across all pools at most; 0 for no limit. Default: 0. */

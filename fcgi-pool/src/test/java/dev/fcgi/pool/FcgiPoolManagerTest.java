@@ -80,4 +80,64 @@ class FcgiPoolManagerTest {
             assertNotSame(first, manager.pool("www"), "a new pool serves after the reloads");
         }
     }
+
+    @Test
+    @DisplayName("emergency_restart_threshold: N worker failures within the interval reload every pool")
+    void emergencyRestart() throws Exception {
+        int port = FreePorts.find();
+        List<String> exits = new java.util.concurrent.CopyOnWriteArrayList<>();
+        PoolListener listener = new PoolListener() {
+            @Override
+            public void workerExited(String pool, long workerId, String description, boolean failure) {
+                exits.add(pool + " " + workerId + " " + failure);
+            }
+        };
+        FcgiHandler crashing = (request, response) -> {
+            if (request.param("CRASH") != null) {
+                throw new StackOverflowError("deliberate");
+            }
+            response.body().write("hello".getBytes(UTF_8));
+        };
+        PoolDefinition www = new PoolDefinition(PoolConfig.builder("www").listen("127.0.0.1:" + port).pm("static")
+                .maxChildren(1).build(), () -> crashing);
+        try (FcgiPoolManager manager = FcgiPoolManager.builder().emergencyRestart(2, java.time.Duration.ofMinutes(1))
+                .listener(listener).build().start(List.of(www));
+             RawFcgiConnection conn = RawFcgiConnection.connect(new InetSocketAddress("127.0.0.1", port))) {
+            FcgiPool first = manager.pool("www");
+            conn.request(1, true, Map.of("CRASH", "1"), new byte[0]);
+            assertEquals(500, conn.readResponse(1).status());
+            dev.fcgi.protocol.testing.Await.until(java.time.Duration.ofSeconds(20),
+                    () -> first.status().idleProcesses() == 1, "the crashed worker was replaced");
+            assertSame(first, manager.pool("www"), "one failure is under the threshold");
+            conn.request(2, true, Map.of("CRASH", "1"), new byte[0]);
+            assertEquals(500, conn.readResponse(2).status());
+            dev.fcgi.protocol.testing.Await.until(java.time.Duration.ofSeconds(20),
+                    () -> manager.pool("www") != first, "the second failure reloaded the pools");
+            conn.request(3, true, Map.of(), new byte[0]);
+            assertEquals("hello", conn.readResponse(3).body(), "the kept connection is served by the new pool");
+            assertEquals(List.of("www 1 true", "www 2 true"), exits.subList(0, 2));
+        }
+    }
+
+    @Test
+    @DisplayName("pm.status_listen: a listener of its own answers the status page and ping; other paths get 404")
+    void statusListen() throws Exception {
+        int port = FreePorts.find();
+        int statusPort = FreePorts.find();
+        PoolDefinition www = new PoolDefinition(PoolConfig.builder("www").listen("127.0.0.1:" + port).pm("static")
+                .maxChildren(1).statusListen("127.0.0.1:" + statusPort).pingPath("/ping").build(), () -> HELLO);
+        try (FcgiPoolManager manager = FcgiPoolManager.builder().build().start(List.of(www));
+             RawFcgiConnection status = RawFcgiConnection.connect(new InetSocketAddress("127.0.0.1", statusPort));
+             RawFcgiConnection app = RawFcgiConnection.connect(new InetSocketAddress("127.0.0.1", port))) {
+            status.request(1, true, Map.of("SCRIPT_NAME", "/", "QUERY_STRING", "json"), new byte[0]);
+            String json = status.readResponse(1).body();
+            assertTrue(json.startsWith("{\"pool\":\"www\""), json);
+            status.request(2, true, Map.of("SCRIPT_NAME", "/ping"), new byte[0]);
+            assertEquals("pong", status.readResponse(2).body());
+            status.request(3, true, Map.of("SCRIPT_NAME", "/index.php"), new byte[0]);
+            assertEquals(404, status.readResponse(3).status(), "the status listener runs no application code");
+            app.request(1, true, Map.of("SCRIPT_NAME", "/index.php"), new byte[0]);
+            assertEquals("hello", app.readResponse(1).body());
+        }
+    }
 }
