@@ -607,6 +607,10 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         } finally {
             lock.unlock();
         }
+        if (isShutdown()) {
+            logger.debug("[pool {}] worker {} did not start: the pool stopped", name, worker.id, cause);
+            return;
+        }
         logger.error("[pool {}] worker {} could not start ({} failure(s) in a row; next start in {} ms): {}", name,
                 worker.id, attempt, TimeUnit.NANOSECONDS.toMillis(backoffNanos), cause.toString(), cause);
         notify(l -> l.workerStartFailed(name, worker.id, cause));
