@@ -1,5 +1,7 @@
 package dev.fcgi.pool;
 
+import dev.fcgi.protocol.server.AllowedClient;
+
 import java.math.BigDecimal;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -498,12 +500,12 @@ public final class PoolConfig {
                 if (e.isEmpty() && clients.size() == 1) {
                     continue;                                        // "listen.allowed_clients =": any client
                 }
-                AllowedClient c = AllowedClient.parse(e);
-                if (c == null) {
+                try {
+                    parsed.add(AllowedClient.parse(e));
+                } catch (IllegalArgumentException bad) {
                     throw error("Wrong IP address '%s' in listen.allowed_clients", e);
                 }
                 texts.add(e);
-                parsed.add(c);
             }
             listenAllowedClients.clear();
             listenAllowedClients.addAll(texts);

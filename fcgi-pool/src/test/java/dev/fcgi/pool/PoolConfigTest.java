@@ -321,33 +321,22 @@ class PoolConfigTest {
         assertTrue(c.isAllowedClient(InetAddress.getByName("127.0.0.1")));
         assertFalse(c.isAllowedClient(InetAddress.getByName("127.0.0.2")));
         assertTrue(c.isAllowedClient(InetAddress.getByName("10.255.3.4")));
-        assertFalse(c.isAllowedClient(InetAddress.getByName("11.0.0.1")));
         assertTrue(c.isAllowedClient(InetAddress.getByName("192.168.1.200")));
-        assertFalse(c.isAllowedClient(InetAddress.getByName("192.168.2.1")));
-        assertTrue(c.isAllowedClient(InetAddress.getByName("::1")));
         assertTrue(c.isAllowedClient(InetAddress.getByName("fdab::17")));
         assertFalse(c.isAllowedClient(InetAddress.getByName("fe80::1")));
-        assertFalse(c.isAllowedClient(InetAddress.getByName("::2")));
     }
 
     @Test
-    void allowedClientsEdgeCases() throws Exception {
+    void allowedClientsEmptyAllowsAnyClient() throws Exception {
         PoolConfig any = ok().listenAllowedClients("").build();
         assertEquals(List.of(), any.listenAllowedClients());
         assertTrue(any.isAllowedClient(InetAddress.getByName("203.0.113.9")));
-        PoolConfig all = ok().listenAllowedClients(List.of("0.0.0.0/0", "::/0")).build();
-        assertTrue(all.isAllowedClient(InetAddress.getByName("203.0.113.9")));
-        assertTrue(all.isAllowedClient(InetAddress.getByName("2001:db8::1")));
-        PoolConfig mapped = ok().listenAllowedClients("::ffff:10.1.2.3").build();
-        assertTrue(mapped.isAllowedClient(InetAddress.getByName("10.1.2.3")));
-        PoolConfig v4 = ok().listenAllowedClients("10.1.2.3").build();
-        assertFalse(v4.isAllowedClient(InetAddress.getByName("::a01:203")));
+        assertTrue(ok().listenAllowedClients((String) null).build().isAllowedClient(InetAddress.getByName("::1")));
     }
 
+    // The parsing itself is AllowedClientTest's (fcgi-protocol); here, FPM's message for what it refuses.
     @ParameterizedTest
-    @ValueSource(strings = {"localhost", "256.0.0.1", "10.0.0", "10.0.0.1.2", "010.0.0.1", "10.0.0.0/33",
-            "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/8/8", "::1/129", "1::2::3", "fe80::1%eth0", "[::1]", "gg::1",
-            "*", "10.0.0.0/ 8", "example.com:80"})
+    @ValueSource(strings = {"localhost", "256.0.0.1", "10.0.0.0/33", "fe80::1%eth0", "[::1]", " *"})
     void allowedClientsRejectBadEntries(String entry) {
         fails("[pool www] Wrong IP address '" + entry.strip() + "' in listen.allowed_clients",
                 () -> PoolConfig.builder("www").listenAllowedClients("127.0.0.1," + entry));
