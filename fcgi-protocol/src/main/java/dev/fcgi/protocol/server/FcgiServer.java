@@ -263,7 +263,7 @@ public final class FcgiServer implements AutoCloseable {
         private Duration lingerTimeout = Duration.ofSeconds(2);
         private int responseBufferSize = 32 * 1024;
         private WriteBufferWaterMark waterMark = new WriteBufferWaterMark(64 * 1024, 128 * 1024);
-        private List<String> allowedClients = List.of();
+        private List<AllowedClient> allowedClients = List.of();
 
         private Builder() {
         }
@@ -282,13 +282,16 @@ public final class FcgiServer implements AutoCloseable {
         /**
          * Also accepts on the listening socket a web server passed as file descriptor 0 (FCGI_LISTENSOCK_FILENO), as
          * mod_fcgid, lighttpd and spawn-fcgi do. When no allowed clients are set, {@code FCGI_WEB_SERVER_ADDRS}
-         * from the environment is applied.
+         * from the environment is applied, as {@link #allowedClients(List)} would.
+         *
+         * @throws IllegalArgumentException naming the first entry of {@code FCGI_WEB_SERVER_ADDRS} that is neither
+         *                                  an IP address nor a CIDR range
          */
         public Builder listenInherited() {
             listenInherited = true;
             String addrs = System.getenv("FCGI_WEB_SERVER_ADDRS");
-            if (allowedClients.isEmpty() && addrs != null && !addrs.isBlank()) {
-                allowedClients(List.of(addrs.split(",")));
+            if (allowedClients.isEmpty() && addrs != null) {
+                allowedClients = parseAllowedClients("FCGI_WEB_SERVER_ADDRS", List.of(addrs.split(",")));
             }
             return this;
         }
@@ -456,17 +459,16 @@ public final class FcgiServer implements AutoCloseable {
         }
 
         /**
-         * The web servers allowed to connect over TCP: IP addresses (as php-fpm's {@code listen.allowed_clients}
-         * and FastCGI's {@code FCGI_WEB_SERVER_ADDRS}); others are closed at accept. Default: any.
+         * The web servers allowed to connect over TCP: IPv4 and IPv6 addresses and CIDR ranges such as
+         * {@code 10.0.0.0/8} (as php-fpm's {@code listen.allowed_clients} and FastCGI's
+         * {@code FCGI_WEB_SERVER_ADDRS}; see {@link AllowedClient}); others are closed at accept. Spaces around an
+         * entry and blank entries are ignored. Unix socket peers are not checked. Default: any client.
+         *
+         * @throws IllegalArgumentException naming the first entry that is neither an address nor a range (host
+         *                                  names are refused, never looked up)
          */
-        public Builder allowedClients(List<String> addresses) {
-            List<String> trimmed = new ArrayList<>();
-            for (String address : addresses) {
-                if (!address.isBlank()) {
-                    trimmed.add(address.strip());
-                }
-            }
-            this.allowedClients = List.copyOf(trimmed);
+        public Builder allowedClients(List<String> clients) {
+            this.allowedClients = parseAllowedClients("allowedClients", clients);
             return this;
         }
 
@@ -488,6 +490,23 @@ public final class FcgiServer implements AutoCloseable {
                     headerTimeout, bodyReadTimeout, writeTimeout, idleTimeout, lingerTimeout, responseBufferSize,
                     allowedClients);
             return new FcgiServer(this, config, owned);
+        }
+
+        private static List<AllowedClient> parseAllowedClients(String setting, List<String> clients) {
+            List<AllowedClient> parsed = new ArrayList<>();
+            for (String client : clients) {
+                String entry = client.strip();
+                if (entry.isEmpty()) {
+                    continue;
+                }
+                try {
+                    parsed.add(AllowedClient.parse(entry));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(
+                            setting + ": '" + entry + "' (expected: an IP address or a CIDR range)", e);
+                }
+            }
+            return List.copyOf(parsed);
         }
 
         private static int checkRange(String name, int value, int min, int max) {
