@@ -43,6 +43,9 @@ class PoolConfigTest {
         assertEquals("www", c.name());
         assertEquals("127.0.0.1:9000", c.listen());
         assertEquals(511, c.listenBacklog());
+        assertNull(c.listenOwner());
+        assertNull(c.listenGroup());
+        assertEquals(0660, c.listenMode());
         assertEquals(List.of(), c.listenAllowedClients());
         assertEquals(ProcessManager.STATIC, c.pm());
         assertEquals(5, c.maxChildren());
@@ -311,6 +314,37 @@ class PoolConfigTest {
         assertEquals("/", c.statusPath());
         assertEquals("/", ok().statusListen("9001").statusPath("/").build().statusPath());
         assertEquals("/fpm-status", ok().statusListen("9001").statusPath("/fpm-status").build().statusPath());
+    }
+
+    @Test
+    void listenOwnerGroupAndModeAreKept() {
+        PoolConfig c = ok().listen("/run/php/www.sock").listenOwner("www-data").listenGroup("33").listenMode("0600")
+                .build();
+        assertEquals("www-data", c.listenOwner());
+        assertEquals("33", c.listenGroup());
+        assertEquals(0600, c.listenMode());
+        assertTrue(c.toString().contains("\tlisten.owner = www-data\n\tlisten.group = 33\n\tlisten.mode = 0600\n"),
+                c.toString());
+        PoolConfig unset = ok().listenOwner("www-data").listenOwner("").listenGroup(null).listenMode("0600")
+                .listenMode("").build();
+        assertNull(unset.listenOwner());
+        assertNull(unset.listenGroup());
+        assertEquals(0660, unset.listenMode());
+        assertTrue(unset.toString().contains("\tlisten.owner = undefined\n"), unset.toString());
+        assertTrue(unset.toString().contains("\tlisten.mode = 0660\n"), unset.toString());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0660, 432", "660, 432", "0, 0", "0777, 511", "777, 511", "0600, 384", "0007, 7"})
+    void listenModeIsOctal(String mode, int expected) {
+        assertEquals(expected, ok().listenMode(mode).build().listenMode());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0888", "rw-rw----", "01777", "1000", "-1", "0x1b6", "00660", " 0660", "0660 "})
+    void listenModeRejectsAnythingButOctalPermissionBits(String mode) {
+        fails("[pool www] invalid listen.mode value '" + mode + "' (expected: octal, 0 to 0777)",
+                () -> PoolConfig.builder("www").listenMode(mode));
     }
 
     @Test
