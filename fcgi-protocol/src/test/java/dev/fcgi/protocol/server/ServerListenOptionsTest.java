@@ -23,6 +23,7 @@ import java.util.Map;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -172,6 +173,21 @@ class ServerListenOptionsTest {
                 .listen("unix:" + socket).build().start()) {
             assertEquals(Integer.parseInt(other), (int) Files.getAttribute(socket, "unix:gid"));
         }
+    }
+
+    @Test
+    @DisplayName("without root, a group the user is not in fails start(), which removes the socket file")
+    void groupTheUserIsNotIn(@TempDir Path dir) throws Exception {
+        assumeFalse(isRoot(), "root may give a file any group");
+        Path file = Files.createFile(dir.resolve("file"));
+        assumeFalse((int) Files.getAttribute(file, "unix:gid") == 0 || supplementaryGroups().contains("0"),
+                "the user is in group 0");
+        Path socket = dir.resolve("app.sock");
+        IOException e = assertThrows(IOException.class, () -> FcgiServer.builder().handler(HELLO)
+                .unixSocketGroup("0").listen("unix:" + socket).build().start());
+        assertTrue(e.getMessage().startsWith("cannot set the group of " + socket + " to "), e.getMessage());
+        assertTrue(e.getMessage().endsWith(": Operation not permitted"), e.getMessage());
+        assertFalse(Files.exists(socket), "the socket file is removed");
     }
 
     @Test
