@@ -1,5 +1,7 @@
 package dev.fcgi.pool;
 
+import dev.fcgi.protocol.server.AllowedClient;
+
 import java.math.BigDecimal;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -33,6 +35,8 @@ import java.util.Objects;
 public final class PoolConfig {
     /** Default {@code listen.backlog}: FPM's Linux value (the JDK would pick 50 for a value {@code <= 0}). */
     public static final int DEFAULT_LISTEN_BACKLOG = 511;
+    /** Default {@code listen.mode}: read and write for the owner and the group of the Unix socket file. */
+    public static final int DEFAULT_LISTEN_MODE = 0660;
     /** Default {@code pm.max_spawn_rate}. */
     public static final int DEFAULT_MAX_SPAWN_RATE = 32;
     /** Default {@code pm.process_idle_timeout}. */
@@ -51,6 +55,9 @@ public final class PoolConfig {
     private final String name;
     private final String listen;
     private final int listenBacklog;
+    private final String listenOwner;
+    private final String listenGroup;
+    private final int listenMode;
     private final List<String> listenAllowedClients;
     private final List<AllowedClient> allowedClients;
     private final ProcessManager pm;
@@ -86,6 +93,9 @@ public final class PoolConfig {
         this.name = b.name;
         this.listen = b.listen;
         this.listenBacklog = backlog;
+        this.listenOwner = b.listenOwner;
+        this.listenGroup = b.listenGroup;
+        this.listenMode = b.listenMode;
         this.listenAllowedClients = List.copyOf(b.listenAllowedClients);
         this.allowedClients = List.copyOf(b.allowedClients);
         this.pm = b.pm;
@@ -148,6 +158,27 @@ public final class PoolConfig {
     /** {@code listen.backlog}: the {@code listen(2)} backlog, FPM's only request queue. Default 511. */
     public int listenBacklog() {
         return listenBacklog;
+    }
+
+    /**
+     * {@code listen.owner}: the user (name or uid) a Unix socket file is given, or {@code null} (the default: the
+     * user running the pool).
+     */
+    public String listenOwner() {
+        return listenOwner;
+    }
+
+    /**
+     * {@code listen.group}: the group (name or gid) a Unix socket file is given, or {@code null} (the default: the
+     * primary group of the user running the pool).
+     */
+    public String listenGroup() {
+        return listenGroup;
+    }
+
+    /** {@code listen.mode}: the permission bits of a Unix socket file. Default 0660. */
+    public int listenMode() {
+        return listenMode;
     }
 
     /**
@@ -352,6 +383,9 @@ public final class PoolConfig {
         StringBuilder s = new StringBuilder("[").append(name).append("]\n");
         line(s, "listen", listen);
         line(s, "listen.backlog", listenBacklog);
+        line(s, "listen.owner", listenOwner);
+        line(s, "listen.group", listenGroup);
+        line(s, "listen.mode", String.format("%04o", listenMode));
         line(s, "listen.allowed_clients", String.join(",", listenAllowedClients));
         line(s, "pm", pm.fpmName());
         line(s, "pm.max_children", maxChildren);
@@ -406,6 +440,9 @@ public final class PoolConfig {
         private final String name;
         private String listen;
         private int listenBacklog = DEFAULT_LISTEN_BACKLOG;
+        private String listenOwner;
+        private String listenGroup;
+        private int listenMode = DEFAULT_LISTEN_MODE;
         private final List<String> listenAllowedClients = new ArrayList<>();
         private final List<AllowedClient> allowedClients = new ArrayList<>();
         private ProcessManager pm;
@@ -490,6 +527,46 @@ public final class PoolConfig {
         }
 
         /**
+         * {@code listen.owner}: the user, by name or uid, a Unix socket file is given; looked up when the pool's
+         * server starts. {@code null} or empty (the default) leaves the file to the user running the pool.
+         */
+        public Builder listenOwner(String user) {
+            this.listenOwner = emptyToNull(user);
+            return this;
+        }
+
+        /**
+         * {@code listen.group}: the group, by name or gid, a Unix socket file is given; looked up when the pool's
+         * server starts. {@code null} or empty (the default) leaves the file in the primary group of the user
+         * running the pool.
+         */
+        public Builder listenGroup(String group) {
+            this.listenGroup = emptyToNull(group);
+            return this;
+        }
+
+        /**
+         * {@code listen.mode} as php-fpm.conf writes it, in octal ({@code 0660} or {@code 660}); {@code null} or
+         * empty is the default, 0660.
+         *
+         * @throws PoolConfigException {@code invalid listen.mode value '%s'} unless it is 1 to 4 octal digits up to
+         *                             0777 (FPM's {@code strtoul()} takes any text, as 0 when it is no number)
+         */
+        public Builder listenMode(String mode) {
+            mode = emptyToNull(mode);
+            if (mode == null) {
+                this.listenMode = DEFAULT_LISTEN_MODE;
+                return this;
+            }
+            boolean octal = mode.length() <= 4 && mode.chars().allMatch(c -> c >= '0' && c <= '7');
+            if (!octal || Integer.parseInt(mode, 8) > 0777) {
+                throw error("invalid listen.mode value '%s' (expected: octal, 0 to 0777)", mode);
+            }
+            this.listenMode = Integer.parseInt(mode, 8);
+            return this;
+        }
+
+        /**
          * {@code listen.allowed_clients} in FPM's syntax: a comma-separated list of IPv4/IPv6 addresses, and (unlike
          * FPM) CIDR ranges such as {@code 10.0.0.0/8}. Spaces around entries are ignored; {@code null} or an empty
          * list allows any client (the default).
@@ -509,12 +586,12 @@ public final class PoolConfig {
                 if (e.isEmpty() && clients.size() == 1) {
                     continue;                                        // "listen.allowed_clients =": any client
                 }
-                AllowedClient c = AllowedClient.parse(e);
-                if (c == null) {
+                try {
+                    parsed.add(AllowedClient.parse(e));
+                } catch (IllegalArgumentException bad) {
                     throw error("Wrong IP address '%s' in listen.allowed_clients", e);
                 }
                 texts.add(e);
-                parsed.add(c);
             }
             listenAllowedClients.clear();
             listenAllowedClients.addAll(texts);

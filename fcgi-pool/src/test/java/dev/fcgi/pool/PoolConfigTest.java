@@ -43,6 +43,9 @@ class PoolConfigTest {
         assertEquals("www", c.name());
         assertEquals("127.0.0.1:9000", c.listen());
         assertEquals(511, c.listenBacklog());
+        assertNull(c.listenOwner());
+        assertNull(c.listenGroup());
+        assertEquals(0660, c.listenMode());
         assertEquals(List.of(), c.listenAllowedClients());
         assertEquals(ProcessManager.STATIC, c.pm());
         assertEquals(5, c.maxChildren());
@@ -314,6 +317,37 @@ class PoolConfigTest {
     }
 
     @Test
+    void listenOwnerGroupAndModeAreKept() {
+        PoolConfig c = ok().listen("/run/php/www.sock").listenOwner("www-data").listenGroup("33").listenMode("0600")
+                .build();
+        assertEquals("www-data", c.listenOwner());
+        assertEquals("33", c.listenGroup());
+        assertEquals(0600, c.listenMode());
+        assertTrue(c.toString().contains("\tlisten.owner = www-data\n\tlisten.group = 33\n\tlisten.mode = 0600\n"),
+                c.toString());
+        PoolConfig unset = ok().listenOwner("www-data").listenOwner("").listenGroup(null).listenMode("0600")
+                .listenMode("").build();
+        assertNull(unset.listenOwner());
+        assertNull(unset.listenGroup());
+        assertEquals(0660, unset.listenMode());
+        assertTrue(unset.toString().contains("\tlisten.owner = undefined\n"), unset.toString());
+        assertTrue(unset.toString().contains("\tlisten.mode = 0660\n"), unset.toString());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0660, 432", "660, 432", "0, 0", "0777, 511", "777, 511", "0600, 384", "0007, 7"})
+    void listenModeIsOctal(String mode, int expected) {
+        assertEquals(expected, ok().listenMode(mode).build().listenMode());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0888", "rw-rw----", "01777", "1000", "-1", "0x1b6", "00660", " 0660", "0660 "})
+    void listenModeRejectsAnythingButOctalPermissionBits(String mode) {
+        fails("[pool www] invalid listen.mode value '" + mode + "' (expected: octal, 0 to 0777)",
+                () -> PoolConfig.builder("www").listenMode(mode));
+    }
+
+    @Test
     void allowedClientsAcceptAddressesAndCidrRanges() throws Exception {
         PoolConfig c = ok().listenAllowedClients("127.0.0.1, 10.0.0.0/8,::1,fd00::/8, 192.168.1.1/24").build();
         assertEquals(List.of("127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8", "192.168.1.1/24"),
@@ -321,33 +355,22 @@ class PoolConfigTest {
         assertTrue(c.isAllowedClient(InetAddress.getByName("127.0.0.1")));
         assertFalse(c.isAllowedClient(InetAddress.getByName("127.0.0.2")));
         assertTrue(c.isAllowedClient(InetAddress.getByName("10.255.3.4")));
-        assertFalse(c.isAllowedClient(InetAddress.getByName("11.0.0.1")));
         assertTrue(c.isAllowedClient(InetAddress.getByName("192.168.1.200")));
-        assertFalse(c.isAllowedClient(InetAddress.getByName("192.168.2.1")));
-        assertTrue(c.isAllowedClient(InetAddress.getByName("::1")));
         assertTrue(c.isAllowedClient(InetAddress.getByName("fdab::17")));
         assertFalse(c.isAllowedClient(InetAddress.getByName("fe80::1")));
-        assertFalse(c.isAllowedClient(InetAddress.getByName("::2")));
     }
 
     @Test
-    void allowedClientsEdgeCases() throws Exception {
+    void allowedClientsEmptyAllowsAnyClient() throws Exception {
         PoolConfig any = ok().listenAllowedClients("").build();
         assertEquals(List.of(), any.listenAllowedClients());
         assertTrue(any.isAllowedClient(InetAddress.getByName("203.0.113.9")));
-        PoolConfig all = ok().listenAllowedClients(List.of("0.0.0.0/0", "::/0")).build();
-        assertTrue(all.isAllowedClient(InetAddress.getByName("203.0.113.9")));
-        assertTrue(all.isAllowedClient(InetAddress.getByName("2001:db8::1")));
-        PoolConfig mapped = ok().listenAllowedClients("::ffff:10.1.2.3").build();
-        assertTrue(mapped.isAllowedClient(InetAddress.getByName("10.1.2.3")));
-        PoolConfig v4 = ok().listenAllowedClients("10.1.2.3").build();
-        assertFalse(v4.isAllowedClient(InetAddress.getByName("::a01:203")));
+        assertTrue(ok().listenAllowedClients((String) null).build().isAllowedClient(InetAddress.getByName("::1")));
     }
 
+    // The parsing itself is AllowedClientTest's (fcgi-protocol); here, FPM's message for what it refuses.
     @ParameterizedTest
-    @ValueSource(strings = {"localhost", "256.0.0.1", "10.0.0", "10.0.0.1.2", "010.0.0.1", "10.0.0.0/33",
-            "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/8/8", "::1/129", "1::2::3", "fe80::1%eth0", "[::1]", "gg::1",
-            "*", "10.0.0.0/ 8", "example.com:80"})
+    @ValueSource(strings = {"localhost", "256.0.0.1", "10.0.0.0/33", "fe80::1%eth0", "[::1]", " *"})
     void allowedClientsRejectBadEntries(String entry) {
         fails("[pool www] Wrong IP address '" + entry.strip() + "' in listen.allowed_clients",
                 () -> PoolConfig.builder("www").listenAllowedClients("127.0.0.1," + entry));

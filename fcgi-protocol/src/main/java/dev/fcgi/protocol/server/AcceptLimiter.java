@@ -69,9 +69,8 @@ final class AcceptLimiter extends ChannelInboundHandlerAdapter {
         if (config.allowedClients().isEmpty() || !(child.remoteAddress() instanceof InetSocketAddress remote)) {
             return true;
         }
-        String address = remote.getAddress().getHostAddress();
-        for (String allowed : config.allowedClients()) {
-            if (allowed.equals(address) || allowed.equals("any")) {
+        for (AllowedClient allowed : config.allowedClients()) {
+            if (allowed.matches(remote.getAddress())) {
                 return true;
             }
         }

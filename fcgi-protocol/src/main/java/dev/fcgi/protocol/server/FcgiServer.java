@@ -60,6 +60,9 @@ public final class FcgiServer implements AutoCloseable {
 
     private final List<SocketAddress> listen;
     private final boolean listenInherited;
+    private final String unixSocketOwner;
+    private final String unixSocketGroup;
+    private final int unixSocketMode;
     private final ServerConfig config;
     private final EventLoopGroup group;
     private final boolean ownsGroup;
@@ -74,6 +77,9 @@ public final class FcgiServer implements AutoCloseable {
     private FcgiServer(Builder builder, ServerConfig config, ExecutorService ownedExecutor) {
         this.listen = List.copyOf(builder.listen);
         this.listenInherited = builder.listenInherited;
+        this.unixSocketOwner = builder.unixSocketOwner;
+        this.unixSocketGroup = builder.unixSocketGroup;
+        this.unixSocketMode = builder.unixSocketMode;
         this.config = config;
         this.ownsGroup = builder.group == null;
         this.group = ownsGroup ? FcgiTransport.newEventLoopGroup(builder.ioThreads, "fcgi-io") : builder.group;
@@ -88,12 +94,16 @@ public final class FcgiServer implements AutoCloseable {
     }
 
     /**
-     * Binds every listen address and starts accepting connections.
+     * Binds every listen address, gives each Unix socket file its owner, group and mode, and then starts accepting
+     * connections on all of them.
      *
-     * @throws IOException when an address cannot be bound (the server is then closed)
+     * @throws IOException when an address cannot be bound, the owner or group of the Unix socket files does not
+     *                     exist, or the file's owner, group or mode cannot be set (the server is then closed)
      */
     public FcgiServer start() throws IOException {
         try {
+            UnixSocketPermissions permissions =
+                    UnixSocketPermissions.lookup(unixSocketOwner, unixSocketGroup, unixSocketMode);
             if (listenInherited) {
                 ServerChannel inherited = FcgiTransport.inheritedServerChannel(group);
                 if (inherited == null) {
@@ -115,13 +125,17 @@ public final class FcgiServer implements AutoCloseable {
                     throw new IOException("cannot listen on " + FcgiTransport.formatAddress(address) + ": "
                             + future.cause().getMessage(), future.cause());
                 }
+                serverChannels.add((ServerChannel) future.channel());
                 if (socket != null) {
                     socketFiles.add(socket);
+                    permissions.applyTo(socket);
                 }
-                serverChannels.add((ServerChannel) future.channel());
                 logger.info("FastCGI server listening on {} ({})",
                         FcgiTransport.formatAddress(future.channel().localAddress()),
                         future.channel().getClass().getSimpleName());
+            }
+            for (ServerChannel channel : serverChannels) {
+                channel.config().setAutoRead(true);
             }
             return this;
         } catch (IOException | RuntimeException e) {
@@ -138,6 +152,7 @@ public final class FcgiServer implements AutoCloseable {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.AUTO_READ, false)     // start() accepts once every address is set up
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .handler(new AcceptLimiter(config, counters, serverChannels, connections))
                 .childHandler(new ChannelInitializer<>() {
@@ -263,7 +278,10 @@ public final class FcgiServer implements AutoCloseable {
         private Duration lingerTimeout = Duration.ofSeconds(2);
         private int responseBufferSize = 32 * 1024;
         private WriteBufferWaterMark waterMark = new WriteBufferWaterMark(64 * 1024, 128 * 1024);
-        private List<String> allowedClients = List.of();
+        private List<AllowedClient> allowedClients = List.of();
+        private String unixSocketOwner;
+        private String unixSocketGroup;
+        private int unixSocketMode = UnixSocketPermissions.UNSET;
 
         private Builder() {
         }
@@ -282,13 +300,16 @@ public final class FcgiServer implements AutoCloseable {
         /**
          * Also accepts on the listening socket a web server passed as file descriptor 0 (FCGI_LISTENSOCK_FILENO), as
          * mod_fcgid, lighttpd and spawn-fcgi do. When no allowed clients are set, {@code FCGI_WEB_SERVER_ADDRS}
-         * from the environment is applied.
+         * from the environment is applied, as {@link #allowedClients(List)} would.
+         *
+         * @throws IllegalArgumentException naming the first entry of {@code FCGI_WEB_SERVER_ADDRS} that is neither
+         *                                  an IP address nor a CIDR range
          */
         public Builder listenInherited() {
             listenInherited = true;
             String addrs = System.getenv("FCGI_WEB_SERVER_ADDRS");
-            if (allowedClients.isEmpty() && addrs != null && !addrs.isBlank()) {
-                allowedClients(List.of(addrs.split(",")));
+            if (allowedClients.isEmpty() && addrs != null) {
+                allowedClients = parseAllowedClients("FCGI_WEB_SERVER_ADDRS", List.of(addrs.split(",")));
             }
             return this;
         }
@@ -456,17 +477,56 @@ public final class FcgiServer implements AutoCloseable {
         }
 
         /**
-         * The web servers allowed to connect over TCP: IP addresses (as php-fpm's {@code listen.allowed_clients}
-         * and FastCGI's {@code FCGI_WEB_SERVER_ADDRS}); others are closed at accept. Default: any.
+         * The web servers allowed to connect over TCP: IPv4 and IPv6 addresses and CIDR ranges such as
+         * {@code 10.0.0.0/8} (as php-fpm's {@code listen.allowed_clients} and FastCGI's
+         * {@code FCGI_WEB_SERVER_ADDRS}; see {@link AllowedClient}); others are closed at accept. Spaces around an
+         * entry and blank entries are ignored. Unix socket peers are not checked. Default: any client.
+         *
+         * @throws IllegalArgumentException naming the first entry that is neither an address nor a range (host
+         *                                  names are refused, never looked up)
          */
-        public Builder allowedClients(List<String> addresses) {
-            List<String> trimmed = new ArrayList<>();
-            for (String address : addresses) {
-                if (!address.isBlank()) {
-                    trimmed.add(address.strip());
-                }
+        public Builder allowedClients(List<String> clients) {
+            this.allowedClients = parseAllowedClients("allowedClients", clients);
+            return this;
+        }
+
+        /**
+         * The owner given to the socket file of every Unix domain socket the server binds, as php-fpm's
+         * {@code listen.owner}: a user name or a numeric uid. Looked up by {@link FcgiServer#start()}, which fails
+         * with an {@link IOException} for an unknown user; giving the file to another user needs root
+         * (CAP_CHOWN). Unlike php-fpm, a user name does not also set the group. Default: as created (the JVM's
+         * user).
+         */
+        public Builder unixSocketOwner(String user) {
+            this.unixSocketOwner = checkName("unixSocketOwner", user, "a user name or uid");
+            return this;
+        }
+
+        /**
+         * The group given to the socket file of every Unix domain socket the server binds, as php-fpm's
+         * {@code listen.group}: a group name or a numeric gid. Looked up by {@link FcgiServer#start()}, which fails
+         * with an {@link IOException} for an unknown group; without root, only a group the JVM's user is in.
+         * Default: as created (the JVM's primary group, or the directory's group when it is set-group-ID).
+         */
+        public Builder unixSocketGroup(String group) {
+            this.unixSocketGroup = checkName("unixSocketGroup", group, "a group name or gid");
+            return this;
+        }
+
+        /**
+         * The permission bits given to the socket file of every Unix domain socket the server binds, as php-fpm's
+         * {@code listen.mode}, for example {@code 0660}: connecting needs write permission on Linux. Set right after
+         * bind(2) and before the server accepts; for that moment the file has the mode the process umask gave it
+         * (php-fpm sets its umask instead). Default: as created (php-fpm's default is 0660).
+         *
+         * @throws IllegalArgumentException when {@code mode} is outside 0 to 0777
+         */
+        public Builder unixSocketMode(int mode) {
+            if (mode < 0 || mode > 0777) {
+                throw new IllegalArgumentException("unixSocketMode: " + UnixSocketPermissions.octal(mode)
+                        + " (expected: 0 to 0777)");
             }
-            this.allowedClients = List.copyOf(trimmed);
+            this.unixSocketMode = mode;
             return this;
         }
 
@@ -488,6 +548,31 @@ public final class FcgiServer implements AutoCloseable {
                     headerTimeout, bodyReadTimeout, writeTimeout, idleTimeout, lingerTimeout, responseBufferSize,
                     allowedClients);
             return new FcgiServer(this, config, owned);
+        }
+
+        private static List<AllowedClient> parseAllowedClients(String setting, List<String> clients) {
+            List<AllowedClient> parsed = new ArrayList<>();
+            for (String client : clients) {
+                String entry = client.strip();
+                if (entry.isEmpty()) {
+                    continue;
+                }
+                try {
+                    parsed.add(AllowedClient.parse(entry));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(
+                            setting + ": '" + entry + "' (expected: an IP address or a CIDR range)", e);
+                }
+            }
+            return List.copyOf(parsed);
+        }
+
+        private static String checkName(String setting, String name, String expected) {
+            Objects.requireNonNull(name, setting);
+            if (name.isBlank()) {
+                throw new IllegalArgumentException(setting + ": '" + name + "' (expected: " + expected + ')');
+            }
+            return name;
         }
 
         private static int checkRange(String name, int value, int min, int max) {

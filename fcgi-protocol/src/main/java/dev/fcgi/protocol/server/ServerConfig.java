@@ -30,5 +30,5 @@ record ServerConfig(
         Duration idleTimeout,
         Duration lingerTimeout,
         int responseBufferSize,
-        List<String> allowedClients) {
+        List<AllowedClient> allowedClients) {
 }

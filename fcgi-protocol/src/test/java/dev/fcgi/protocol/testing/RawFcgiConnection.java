@@ -3,6 +3,7 @@ package dev.fcgi.protocol.testing;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
@@ -41,13 +42,29 @@ public final class RawFcgiConnection implements AutoCloseable {
 
     /** Connects to a TCP or Unix domain socket address. */
     public static RawFcgiConnection connect(SocketAddress address) throws IOException {
+        return connect(address, null);
+    }
+
+    /**
+     * Connects from the local address {@code from} (any port), or the system's choice when {@code null}: on Linux
+     * every 127.0.0.0/8 address is a loopback address a test can connect from.
+     */
+    public static RawFcgiConnection connect(SocketAddress address, InetAddress from) throws IOException {
         SocketChannel channel = address instanceof UnixDomainSocketAddress
                 ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
-        channel.connect(address);
-        if (address instanceof InetSocketAddress) {
-            channel.socket().setTcpNoDelay(true);
+        try {
+            if (from != null) {
+                channel.bind(new InetSocketAddress(from, 0));
+            }
+            channel.connect(address);
+            if (address instanceof InetSocketAddress) {
+                channel.socket().setTcpNoDelay(true);
+            }
+            return new RawFcgiConnection(channel);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
         }
-        return new RawFcgiConnection(channel);
     }
 
     public RawFcgiConnection timeout(Duration timeout) {
