@@ -149,9 +149,20 @@ public final class FcgiPoolManager implements AutoCloseable {
         }
     }
 
-    /** A server on {@code address} with the pool's listen options. */
+    /**
+     * A server on {@code address} with the pool's listen options: {@code listen.allowed_clients} at accept, and
+     * {@code listen.owner}, {@code listen.group} and {@code listen.mode} on a Unix socket file.
+     */
     private static FcgiServer.Builder server(PoolConfig config, String address) {
-        return FcgiServer.builder().listen(address);
+        FcgiServer.Builder server = FcgiServer.builder().listen(address)
+                .allowedClients(config.listenAllowedClients()).unixSocketMode(config.listenMode());
+        if (config.listenOwner() != null) {
+            server.unixSocketOwner(config.listenOwner());
+        }
+        if (config.listenGroup() != null) {
+            server.unixSocketGroup(config.listenGroup());
+        }
+        return server;
     }
 
     /** The manager's listener on every pool: the host's listener, plus the emergency restart's failure count. */

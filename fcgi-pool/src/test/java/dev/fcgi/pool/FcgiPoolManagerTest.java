@@ -140,4 +140,33 @@ class FcgiPoolManagerTest {
             assertEquals("hello", app.readResponse(1).body());
         }
     }
+
+    @Test
+    @DisplayName("listen.allowed_clients (a CIDR range) and listen.mode reach the pool's listeners")
+    void listenOptions(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        int port = FreePorts.find();
+        java.nio.file.Path socket = dir.resolve("www.sock");
+        PoolDefinition tcp = new PoolDefinition(PoolConfig.builder("tcp").listen("127.0.0.1:" + port).pm("static")
+                .maxChildren(1).listenAllowedClients("127.0.0.2/31").build(), () -> HELLO);
+        PoolDefinition unix = new PoolDefinition(PoolConfig.builder("unix").listen(socket.toString()).pm("static")
+                .maxChildren(1).listenMode("0600").build(), () -> HELLO);
+        try (FcgiPoolManager manager = FcgiPoolManager.builder().build().start(List.of(tcp, unix))) {
+            InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
+            try (RawFcgiConnection refused = RawFcgiConnection.connect(address,
+                    java.net.InetAddress.getByName("127.0.0.1"))) {
+                assertTrue(refused.awaitClosed(), "127.0.0.1 is outside 127.0.0.2/31: closed at accept");
+            }
+            try (RawFcgiConnection allowed = RawFcgiConnection.connect(address,
+                    java.net.InetAddress.getByName("127.0.0.3"))) {
+                allowed.request(1, true, Map.of(), new byte[0]);
+                assertEquals("hello", allowed.readResponse(1).body());
+            }
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    java.nio.file.Files.getPosixFilePermissions(socket)));
+            try (RawFcgiConnection conn = RawFcgiConnection.connect(java.net.UnixDomainSocketAddress.of(socket))) {
+                conn.request(1, true, Map.of(), new byte[0]);
+                assertEquals("hello", conn.readResponse(1).body());
+            }
+        }
+    }
 }
