@@ -223,14 +223,11 @@ public final class FcgiPoolManager implements AutoCloseable {
                 emergencyRestart.threshold(), emergencyRestart.intervalSeconds());
         Thread.ofPlatform().name("fcgi-emergency-reload").daemon(true).start(() -> {
             try {
-                List<PoolDefinition> current;
                 synchronized (this) {
-                    current = definitions;
-                    if (slots.isEmpty()) {
-                        return;         // stopped meanwhile
+                    if (!slots.isEmpty()) {     // not stopped meanwhile
+                        reload(definitions);
                     }
                 }
-                reload(current);
             } catch (IOException | RuntimeException e) {
                 logger.error("emergency reload failed", e);
             }
