@@ -528,6 +528,9 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                 closeQuietly(worker, backend);
                 exited(worker);
             }
+            if (worker.replace) {
+                replaceLater();         // after the exit was told, and after a child process was stopped
+            }
         }
     }
 
@@ -577,9 +580,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             startFailuresInARow = 0;
             if (worker.retire || shutdown || worker.exit != null) {
                 remove(worker);
-                if (worker.exit != null && !shutdown) {
-                    replaceLater();     // it died as it started; the next start is a new attempt
-                }
+                worker.replace = worker.exit != null;   // it died as it started: the next start is a new attempt
                 return false;
             }
             takeQueuedOrIdle(worker, ticker.read(), true);
@@ -640,9 +641,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             }
             if (worker.next == null) {
                 remove(worker);
-                if (worker.exit != null) {
-                    replaceLater();
-                }
+                worker.replace = worker.exit != null;
                 return null;
             }
             Runnable job = worker.next;
@@ -655,10 +654,9 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
 
     /**
      * Books a finished request and gives the worker its next job; false when the worker leaves the pool instead
-     * (it has then been removed, and a replacement asked for where one is due).
+     * (it has then been removed, and marked for a replacement).
      */
     private boolean afterRequest(Worker worker) {
-        boolean replace;
         lock.lock();
         try {
             if (worker.abandoned) {
@@ -677,14 +675,11 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                 return true;
             }
             remove(worker);
-            replace = true;
+            worker.replace = true;
+            return false;
         } finally {
             lock.unlock();
         }
-        if (replace) {
-            replaceLater();
-        }
-        return false;
     }
 
     /** The worker takes the oldest queued request, or joins the idle stack (on top, unless {@code fresh}). */

@@ -33,6 +33,7 @@ final class Worker implements WorkerSlot {
     boolean abandoned;              // did not stop after termination: no longer part of the pool
     String exit;                    // why it left on its own (a crash, a child that exited), or null
     boolean failed;                 // it left because of a failure
+    boolean replace;                // it left the pool, and the strategy is to be asked for a replacement
     long acceptNanos;               // when the current request was accepted (ticker), for the access log
     Instant acceptTime;             // the same on the wall clock, or null
 
