@@ -106,7 +106,8 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     private long maxChildrenReached;
     private long rejected;
     private long maxQueueWaitNanos;
-    private boolean shutdown;
+    private boolean shutdown;                 // new requests are refused (graceful stop or stop)
+    private boolean stopped;                  // shutdownNow: no worker starts, none stays
     private ScheduledFuture<?> tick;
     private ScheduledFuture<?> watchdog;
 
@@ -495,7 +496,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         PoolWorker backend = null;
         try {
             try {
-                backend = workerFactory.start(worker);
+                backend = Objects.requireNonNull(workerFactory.start(worker), "the worker factory returned null");
             } catch (Throwable t) {
                 startFailed(worker, t);
                 return;
@@ -578,7 +579,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             starting--;
             startsDone.signalAll();
             startFailuresInARow = 0;
-            if (worker.retire || shutdown || worker.exit != null) {
+            if (worker.retire || stopped || (shutdown && queue.isEmpty()) || worker.exit != null) {
                 remove(worker);
                 worker.replace = worker.exit != null;   // it died as it started: the next start is a new attempt
                 return false;
@@ -603,7 +604,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             backoffNanos = Math.min(START_BACKOFF_MAX.toNanos(),
                     START_BACKOFF_MIN.toNanos() << Math.min(attempt - 1, 20));
             nextStartNanos = ticker.read() + backoffNanos;
-            retry = !shutdown && !startRetryScheduled;
+            retry = !stopped && !startRetryScheduled;
             startRetryScheduled |= retry;
         } finally {
             lock.unlock();
@@ -657,6 +658,13 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
      * (it has then been removed, and marked for a replacement).
      */
     private boolean afterRequest(Worker worker) {
+        boolean alive;
+        try {
+            alive = worker.backend.isAlive();           // user code: not under the lock
+        } catch (RuntimeException e) {
+            logger.warn("[pool {}] worker {}: isAlive() failed; the worker is replaced", name, worker.id, e);
+            alive = false;
+        }
         lock.lock();
         try {
             if (worker.abandoned) {
@@ -665,7 +673,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             worker.requests++;
             long now = ticker.read();
             worker.finished(now);
-            if (worker.exit == null && !worker.backend.isAlive()) {
+            if (worker.exit == null && !alive) {
                 worker.exit = "while it served a request";
                 worker.failed = true;
             }
@@ -742,7 +750,9 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             if (n > 0 && startFailuresInARow > 0 && ticker.read() - nextStartNanos < 0) {
                 return;         // a retry is scheduled for the end of the back-off
             }
-            for (int i = 0; i < n && !shutdown && workers.size() < strategy.maxWorkers(); i++) {
+            // while a graceful stop drains the pool, workers still start for the requests it queued
+            for (int i = 0; i < n && !stopped && !(shutdown && queue.size() <= starting)
+                    && workers.size() < strategy.maxWorkers(); i++) {
                 if (!budget.tryAcquire()) {
                     logger.warn("[pool {}] The maximum number of processes has been reached. Please review your"
                             + " configuration and consider raising 'process.max'", name);
@@ -752,8 +762,18 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                 workers.put(worker.id, worker);
                 wakeups.put(worker.id, lock.newCondition());
                 starting++;
-                worker.thread = Thread.ofPlatform().name("pool-" + name + "-worker-" + worker.id).daemon(true)
-                        .start(() -> runWorker(worker));
+                try {
+                    worker.thread = Thread.ofPlatform().name("pool-" + name + "-worker-" + worker.id).daemon(true)
+                            .start(() -> runWorker(worker));
+                } catch (Throwable t) {   // no native thread left: as a failed start, with its back-off
+                    lock.unlock();
+                    try {
+                        startFailed(worker, t);
+                    } finally {
+                        lock.lock();
+                    }
+                    break;
+                }
             }
         } finally {
             lock.unlock();
@@ -823,7 +843,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     private void decideSafely(Supplier<PoolDecision> decision) {
         try {
             apply(decision.get());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {     // a scheduled task that throws is never run again
             logger.error("[pool {}] maintenance failed", name, e);
         }
     }
@@ -873,6 +893,8 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                     if (worker.terminatedAtNanos < 0) {
                         worker.terminatedAtNanos = now;
                         terminate.add(watched);
+                        // under the lock, so that it cannot reach the worker's next request
+                        stopRequest(worker, elapsed);
                     } else if (now - worker.terminatedAtNanos >= terminateGraceNanos) {
                         worker.abandoned = true;
                         remove(worker);
@@ -884,42 +906,77 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             lock.unlock();
         }
         for (Watched request : slow) {
-            StackTraceElement[] stack = request.thread() == null || request.backend() == null
-                    || !request.backend().hasJavaStack() ? new StackTraceElement[0] : request.thread().getStackTrace();
-            slowLog.log(request.pid(), request.request(), request.elapsedNanos(), stack,
-                    clock.instant().atZone(clock.getZone()));
-            notify(l -> l.slowRequest(name, request.worker().id, request.request(), request.elapsedNanos()));
+            try {
+                logSlow(request);
+            } catch (RuntimeException e) {
+                logger.error("[pool {}] slowlog failed", name, e);
+            }
         }
         for (Watched request : terminate) {
-            logger.warn("[pool {}] child {}, script '{}' (request: \"{}\") execution timed out ({} sec), terminating",
-                    name, request.pid(), SlowLog.script(request.request()), SlowLog.requestLine(request.request()),
-                    SlowLog.seconds(request.elapsedNanos()));
-            if (request.response() != null) {
-                request.response().terminate(504, "request_terminate_timeout: the request ran for "
-                        + SlowLog.seconds(request.elapsedNanos()) + " s");
+            try {
+                answerTerminated(request);
+            } catch (RuntimeException e) {
+                logger.error("[pool {}] terminating a request failed", name, e);
             }
-            if (request.thread() != null) {
-                request.thread().interrupt();
-            }
-            if (request.backend() != null) {
-                request.backend().terminate();
-            }
-            notify(l -> l.requestTerminated(name, request.worker().id, request.request(), request.elapsedNanos()));
         }
         for (Watched request : abandoned) {
             logger.warn("[pool {}] child {} did not stop {} ms after it was terminated; it is abandoned and replaced",
                     name, request.pid(), TimeUnit.NANOSECONDS.toMillis(terminateGraceNanos));
-            if (request.backend() != null) {
-                request.backend().kill();
+            try {
+                if (request.response() != null) {
+                    request.response().terminate(504, "request_terminate_timeout: the worker did not stop");
+                }
+                if (request.backend() != null) {
+                    request.backend().kill();
+                }
+            } catch (RuntimeException e) {
+                logger.error("[pool {}] killing worker {} failed", name, request.worker().id, e);
             }
             replaceLater();
         }
     }
 
+    /**
+     * Ends the worker's request for the web server (504, or cut short), interrupts the worker's thread and asks
+     * its backend to stop (SIGTERM for a child). Under the lock (the response's own lock is taken after it).
+     */
+    private void stopRequest(Worker worker, long elapsedNanos) {
+        if (worker.response != null) {
+            worker.response.terminate(504, "request_terminate_timeout: the request ran for "
+                    + SlowLog.seconds(elapsedNanos) + " s");
+        }
+        if (worker.thread != null) {
+            worker.thread.interrupt();
+        }
+        if (worker.backend != null) {
+            try {
+                worker.backend.terminate();
+            } catch (RuntimeException e) {
+                logger.error("[pool {}] worker {}: terminate() failed", name, worker.id, e);
+            }
+        }
+    }
+
+    private void logSlow(Watched request) {
+        StackTraceElement[] stack = request.thread() == null || request.backend() == null
+                || !request.backend().hasJavaStack() ? new StackTraceElement[0] : request.thread().getStackTrace();
+        slowLog.log(request.pid(), request.request(), request.elapsedNanos(), stack,
+                clock.instant().atZone(clock.getZone()));
+        notify(l -> l.slowRequest(name, request.worker().id, request.request(), request.elapsedNanos()));
+    }
+
+    /** Logs a terminated request (FPM's warning) and tells the listener. */
+    private void answerTerminated(Watched request) {
+        logger.warn("[pool {}] child {}, script '{}' (request: \"{}\") execution timed out ({} sec), terminating",
+                name, request.pid(), SlowLog.script(request.request()), SlowLog.requestLine(request.request()),
+                SlowLog.seconds(request.elapsedNanos()));
+        notify(l -> l.requestTerminated(name, request.worker().id, request.request(), request.elapsedNanos()));
+    }
+
     private void watchSafely() {
         try {
             watchRequests();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             logger.error("[pool {}] request watchdog failed", name, e);
         }
     }
@@ -1024,6 +1081,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         lock.lock();
         try {
             shutdown = true;
+            stopped = true;
             for (Worker worker : workers.values()) {
                 worker.retire = true;
                 if (worker.state != WorkerState.IDLE && worker.thread != null) {
