@@ -142,11 +142,17 @@ public final class FcgiPoolManager implements AutoCloseable {
 
     private void listenStatus(Slot slot, PoolConfig config) throws IOException {
         slot.statusListen = config.statusListen();
-        if (config.statusListen() != null) {
-            // FPM runs a hidden ondemand pool of two children here; our pages need no worker at all
-            slot.statusServer = server(config, config.statusListen()).handler(slot::handleStatusOnly)
-                    .maxConnections(16).build().start();
+        slot.statusServer = statusServer(slot, config);
+    }
+
+    /** The {@code pm.status_listen} listener for whichever pool serves {@code slot}, or null without one. */
+    private static FcgiServer statusServer(Slot slot, PoolConfig config) throws IOException {
+        if (config.statusListen() == null) {
+            return null;
         }
+        // FPM runs a hidden ondemand pool of two children here; our pages need no worker at all
+        return server(config, config.statusListen()).handler(slot::handleStatusOnly).maxConnections(16).build()
+                .start();
     }
 
     /**
@@ -257,38 +263,43 @@ public final class FcgiPoolManager implements AutoCloseable {
      * drain timeout.
      */
     public synchronized void reload(List<PoolDefinition> pools) throws IOException {
+        // first start every new pool and open every new listener; if one fails, nothing has changed
+        List<Prepared> prepared = new ArrayList<>();
+        try {
+            for (PoolDefinition definition : pools) {
+                prepared.add(prepare(definition));
+            }
+        } catch (IOException | RuntimeException e) {
+            for (Prepared p : prepared) {
+                p.discard();
+            }
+            logger.error("reload failed, the running pools are unchanged: {}", e.toString());
+            throw e;
+        }
+        // then switch
         Map<String, Slot> kept = new LinkedHashMap<>();
         List<FcgiPool> retired = new ArrayList<>();
         List<FcgiServer> closed = new ArrayList<>();
-        for (PoolDefinition definition : pools) {
-            PoolConfig config = definition.config();
-            Slot slot = slots.remove(config.name());
-            if (slot != null && slot.listen.equals(config.listen())) {
-                retired.add(slot.active.getAndSet(newPool(definition)));
-                kept.put(config.name(), slot);
-                if (!Objects.equals(slot.statusListen, config.statusListen())) {
-                    if (slot.statusServer != null) {
-                        closed.add(slot.statusServer);
-                        slot.statusServer = null;
+        for (Prepared p : prepared) {
+            String name = p.definition.config().name();
+            Slot old = slots.remove(name);
+            if (p.fresh == null) {
+                retired.add(old.active.getAndSet(p.pool));
+                if (p.statusChanged) {
+                    if (old.statusServer != null) {
+                        closed.add(old.statusServer);
                     }
-                    listenStatus(slot, config);
+                    old.statusServer = p.statusServer;
+                    old.statusListen = p.definition.config().statusListen();
                 }
-                continue;
+                kept.put(name, old);
+            } else {
+                if (old != null) {
+                    retired.add(old.active.get());
+                    closed.addAll(old.servers());
+                }
+                kept.put(name, p.fresh);
             }
-            if (slot != null) {
-                retired.add(slot.active.get());
-                closed.addAll(slot.servers());
-            }
-            Slot fresh = new Slot(config.listen());
-            fresh.active.set(newPool(definition));
-            try {
-                listen(fresh, config);
-            } catch (IOException | RuntimeException e) {
-                fresh.active.get().shutdownNow();
-                closeServers(fresh);
-                throw e;
-            }
-            kept.put(config.name(), fresh);
         }
         for (Slot gone : slots.values()) {
             retired.add(gone.active.get());
@@ -299,6 +310,49 @@ public final class FcgiPoolManager implements AutoCloseable {
         definitions = List.copyOf(pools);
         logger.info("reloaded: {} pool(s); {} old pool(s) finish their requests", slots.size(), retired.size());
         Thread.ofPlatform().name("fcgi-reload-drain").daemon(true).start(() -> drain(retired, closed));
+    }
+
+    /** A pool of a reload, started, with its new listeners open, not yet serving. */
+    private static final class Prepared {
+        PoolDefinition definition;
+        FcgiPool pool;
+        Slot fresh;                     // a new listen address: a slot of its own; null when the socket is kept
+        boolean statusChanged;
+        FcgiServer statusServer;        // the new pm.status_listen listener of a kept slot, or null
+
+        void discard() {
+            pool.shutdownNow();
+            if (fresh != null) {
+                closeServers(fresh);
+            }
+            if (statusServer != null) {
+                statusServer.close();
+            }
+        }
+    }
+
+    private Prepared prepare(PoolDefinition definition) throws IOException {
+        PoolConfig config = definition.config();
+        Prepared p = new Prepared();
+        p.definition = definition;
+        p.pool = newPool(definition);
+        try {
+            Slot current = slots.get(config.name());
+            if (current != null && current.listen.equals(config.listen())) {
+                p.statusChanged = !Objects.equals(current.statusListen, config.statusListen());
+                if (p.statusChanged) {
+                    p.statusServer = statusServer(current, config);
+                }
+            } else {
+                p.fresh = new Slot(config.listen());
+                p.fresh.active.set(p.pool);
+                listen(p.fresh, config);
+            }
+            return p;
+        } catch (IOException | RuntimeException e) {
+            p.discard();
+            throw e;
+        }
     }
 
     private void drain(List<FcgiPool> pools, List<FcgiServer> servers) {

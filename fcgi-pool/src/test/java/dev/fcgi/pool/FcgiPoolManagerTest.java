@@ -169,4 +169,23 @@ class FcgiPoolManagerTest {
             }
         }
     }
+
+    @Test
+    @DisplayName("a reload that cannot open a listener changes nothing: the running pools go on serving")
+    void failedReloadChangesNothing() throws Exception {
+        int port = FreePorts.find();
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             FcgiPoolManager manager = FcgiPoolManager.builder().build().start(List.of(staticPool("www", port, 1)));
+             RawFcgiConnection conn = RawFcgiConnection.connect(new InetSocketAddress("127.0.0.1", port))) {
+            FcgiPool running = manager.pool("www");
+            assertThrows(java.io.IOException.class, () -> manager.reload(List.of(staticPool("www", port, 2),
+                    staticPool("blocked", taken.getLocalPort(), 1))));
+            assertSame(running, manager.pool("www"));
+            assertEquals(List.of("www"), manager.poolNames());
+            dev.fcgi.protocol.testing.Await.until(java.time.Duration.ofSeconds(20),
+                    () -> manager.processBudget().used() == 1, "the pools the failed reload started were stopped");
+            conn.request(1, true, Map.of(), new byte[0]);
+            assertEquals("hello", conn.readResponse(1).body());
+        }
+    }
 }
