@@ -55,8 +55,6 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(FcgiPool.class);
     private static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
     private static final ThreadLocal<FcgiPool> CURRENT_POOL = new ThreadLocal<>();
-    /** Status and ping requests answered at once; more at the same time are refused with FCGI_OVERLOADED. */
-    static final int MAX_CONCURRENT_OWN_PAGES = OwnPages.MAX_CONCURRENT;
     /** The first pause after a worker failed to start; it doubles with each failure in a row. */
     static final Duration START_BACKOFF_MIN = Duration.ofMillis(100);
     /** The longest pause between attempts to start a worker. */
@@ -240,7 +238,8 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         }
     }
 
-    private static void answer(FcgiResponse response, int status, String text) throws IOException {
+    /** Answers with a short plain-text body. */
+    static void answer(FcgiResponse response, int status, String text) throws IOException {
         response.status(status).contentType("text/plain; charset=utf-8");
         try (OutputStream body = response.body()) {
             body.write(text.getBytes(StandardCharsets.UTF_8));
@@ -290,13 +289,16 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             throw e;
         } finally {
             long[] after = AccessLog.threadUsage(accessLog != null);
-            booked(worker, after[0] - before[0], after[2] - before[2]);
+            worker.usedCpuNanos = after[0] - before[0];         // booked by afterRequest, on this thread
+            worker.usedMemory = after[2] - before[2];
             if (accessLog != null) {
                 logAccess(worker, request, response, failed, worker.acceptNanos, worker.acceptTime, before, after);
             }
-            int status = failed && !response.isCommitted() ? 500 : response.status();
-            notify(l -> l.requestCompleted(name, worker.id, worker.queueWaitNanos,
-                    ticker.read() - worker.requestStartNanos, status));
+            if (listener != PoolListener.NONE) {    // no capture on the hot path without a listener
+                int status = failed && !response.isCommitted() ? 500 : response.status();
+                long duration = ticker.read() - worker.requestStartNanos;
+                notify(l -> l.requestCompleted(name, worker.id, worker.queueWaitNanos, duration, status));
+            }
         }
     }
 
@@ -318,16 +320,6 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                 script);
         answer(response, 403, "Access denied.\n");
         return true;
-    }
-
-    private void booked(Worker worker, long cpuNanos, long memory) {
-        lock.lock();
-        try {
-            worker.lastRequestCpuNanos = cpuNanos;
-            worker.lastRequestMemory = memory;
-        } finally {
-            lock.unlock();
-        }
     }
 
     private void crashed(Worker worker, Throwable cause) {
@@ -352,7 +344,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                            long acceptNanos, Instant acceptTime, long[] before, long[] after) {
         try {
             long endNanos = ticker.read();
-            RequestInfo info = request == null ? null : RequestInfo.of(request);
+            RequestInfo info = worker != null ? worker.request : request == null ? null : RequestInfo.of(request);
             if (info != null && accessLog.suppressed(info.uri())) {
                 return;
             }
@@ -673,6 +665,8 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             worker.requests++;
             long now = ticker.read();
             worker.finished(now);
+            worker.lastRequestCpuNanos = worker.usedCpuNanos;
+            worker.lastRequestMemory = worker.usedMemory;
             if (worker.exit == null && !alive) {
                 worker.exit = "while it served a request";
                 worker.failed = true;

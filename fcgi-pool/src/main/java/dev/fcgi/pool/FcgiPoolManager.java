@@ -73,8 +73,7 @@ public final class FcgiPoolManager implements AutoCloseable {
             } else if (path != null && path.equals(pool.pingPath())) {
                 StatusPage.servePing(pool.pingResponse(), request, response);
             } else {
-                response.status(404).contentType("text/plain; charset=utf-8");
-                response.body().write("File not found.\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                FcgiPool.answer(response, 404, "File not found.\n");
             }
         }
 

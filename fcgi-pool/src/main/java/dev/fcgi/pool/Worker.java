@@ -7,7 +7,8 @@ import java.time.Instant;
 /**
  * One scoreboard slot of an {@link FcgiPool}: a platform thread that runs the jobs the pool hands it through the
  * {@link PoolWorker} its factory started. All fields are guarded by the pool's lock, except {@link #backend},
- * which the worker's own thread sets once before the slot leaves the Starting state.
+ * which the worker's own thread sets once before the slot leaves the Starting state, and the current request's
+ * CPU and memory figures, which only the worker's own thread touches.
  */
 final class Worker implements WorkerSlot {
 
@@ -26,6 +27,8 @@ final class Worker implements WorkerSlot {
     long lastRequestNanos = -1;
     long lastRequestCpuNanos;
     long lastRequestMemory;
+    long usedCpuNanos;              // the current request's figures, written by the worker's own thread only,
+    long usedMemory;                // and booked into the two above when the request ends
     long queueWaitNanos;            // how long the current request waited for a worker
     boolean slowLogged;             // the current request was written to the slowlog
     FcgiResponse response;          // the current request's response, while its handler runs
