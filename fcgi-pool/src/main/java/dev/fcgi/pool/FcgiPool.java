@@ -1,6 +1,7 @@
 package dev.fcgi.pool;
 
 import dev.fcgi.protocol.server.FcgiDispatcher;
+import dev.fcgi.pool.process.ChildProcessWorkers;
 import dev.fcgi.protocol.server.FcgiHandler;
 import dev.fcgi.protocol.server.FcgiRequest;
 import dev.fcgi.protocol.server.FcgiResponse;
@@ -85,6 +86,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition drained = lock.newCondition();
     private final Condition startsDone = lock.newCondition();
+    private final Condition threadsEnded = lock.newCondition();
     private final Map<Long, Worker> workers = new LinkedHashMap<>();
     private final ArrayDeque<Worker> idle = new ArrayDeque<>();       // most recently used first
     private final ArrayDeque<Queued> queue = new ArrayDeque<>();
@@ -92,6 +94,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     private final AtomicBoolean queueEventPending = new AtomicBoolean();
     private long nextWorkerId = 1;
     private int starting;
+    private int workerThreads;                // worker threads that have not ended yet (backend closed)
     private int startFailuresInARow;
     private long nextStartNanos;              // no worker starts before this (back-off after failed starts)
     private boolean startRetryScheduled;
@@ -519,16 +522,32 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             CURRENT_POOL.remove();
             if (backend != null) {
                 closeQuietly(worker, backend);
-                exited(worker);
+                exited(worker, backend);
             }
+            threadEnded(worker);
             if (worker.replace) {
                 replaceLater();         // after the exit was told, and after a child process was stopped
             }
         }
     }
 
-    /** Logs why a worker left and tells the listener. */
-    private void exited(Worker worker) {
+    private void threadEnded(Worker worker) {
+        lock.lock();
+        try {
+            if (!worker.abandoned) {        // an abandoned worker's thread no longer counted
+                workerThreads--;
+            }
+            threadsEnded.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Logs why a worker left, in FPM's words ({@code child 1234 exited on signal 9 (SIGKILL) after 12.345000 seconds
+     * from start}: a child process's own exit status when it has one), and tells the listener.
+     */
+    private void exited(Worker worker, PoolWorker backend) {
         String description;
         boolean failure;
         lock.lock();
@@ -546,13 +565,26 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         } finally {
             lock.unlock();
         }
-        notify(l -> l.workerExited(name, worker.id, description, failure));
+        String status = exitStatus(worker, backend);
+        String said = status != null ? status : description;
+        notify(l -> l.workerExited(name, worker.id, said, failure));
+        String seconds = SlowLog.seconds(ticker.read() - worker.startedNanos);
         if (failure) {
-            logger.warn("[pool {}] child {} exited {} after {} seconds from start", name, worker.pid(), description,
-                    SlowLog.seconds(ticker.read() - worker.startedNanos));
+            logger.warn("[pool {}] child {} exited {} after {} seconds from start", name, worker.pid(), said, seconds);
+        } else if (status != null) {
+            logger.info("[pool {}] child {} exited {} after {} seconds from start", name, worker.pid(), said, seconds);
         } else {
-            logger.debug("[pool {}] child {} exited {} after {} seconds from start", name, worker.pid(), description,
-                    SlowLog.seconds(ticker.read() - worker.startedNanos));
+            logger.debug("[pool {}] child {} exited {} after {} seconds from start", name, worker.pid(), said,
+                    seconds);
+        }
+    }
+
+    private String exitStatus(Worker worker, PoolWorker backend) {
+        try {
+            return backend.exitStatus();
+        } catch (RuntimeException e) {
+            logger.warn("[pool {}] worker {}: exitStatus() failed", name, worker.id, e);
+            return null;
         }
     }
 
@@ -672,7 +704,8 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                 worker.failed = true;
             }
             boolean recycled = maxRequests > 0 && worker.requests >= maxRequests;
-            if (!recycled && !worker.retire && worker.exit == null) {
+            boolean draining = shutdown && queue.isEmpty();     // a graceful stop: no more work will come
+            if (!recycled && !worker.retire && worker.exit == null && !draining) {
                 takeQueuedOrIdle(worker, now, false);
                 return true;
             }
@@ -756,10 +789,12 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                 workers.put(worker.id, worker);
                 wakeups.put(worker.id, lock.newCondition());
                 starting++;
+                workerThreads++;
                 try {
                     worker.thread = Thread.ofPlatform().name("pool-" + name + "-worker-" + worker.id).daemon(true)
                             .start(() -> runWorker(worker));
                 } catch (Throwable t) {   // no native thread left: as a failed start, with its back-off
+                    workerThreads--;
                     lock.unlock();
                     try {
                         startFailed(worker, t);
@@ -891,6 +926,8 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                         stopRequest(worker, elapsed);
                     } else if (now - worker.terminatedAtNanos >= terminateGraceNanos) {
                         worker.abandoned = true;
+                        workerThreads--;
+                        threadsEnded.signalAll();
                         remove(worker);
                         abandoned.add(watched);
                     }
@@ -952,8 +989,8 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     }
 
     private void logSlow(Watched request) {
-        StackTraceElement[] stack = request.thread() == null || request.backend() == null
-                || !request.backend().hasJavaStack() ? new StackTraceElement[0] : request.thread().getStackTrace();
+        StackTraceElement[] stack = request.backend() != null && !request.backend().hasJavaStack() ? null
+                : request.thread() == null ? new StackTraceElement[0] : request.thread().getStackTrace();
         slowLog.log(request.pid(), request.request(), request.elapsedNanos(), stack,
                 clock.instant().atZone(clock.getZone()));
         notify(l -> l.slowRequest(name, request.worker().id, request.request(), request.elapsedNanos()));
@@ -1030,20 +1067,55 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
 
     /**
      * Stops taking requests, lets the running and queued ones finish for up to {@code timeout}, then
-     * {@link #shutdownNow()}.
+     * {@link #shutdownNow()}, and waits (within the same timeout) for the workers to end: child processes have
+     * exited when it returns in time.
      */
     public void shutdownGracefully(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         refuseNewRequests();
         awaitDrained(deadline);
         shutdownNow();
+        awaitTermination(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 
-    /** The first step of a graceful stop: new requests are refused with FCGI_OVERLOADED, no worker starts. */
+    /**
+     * After {@link #shutdownNow()}: waits until every worker has ended (its thread returned and its backend closed:
+     * a child process has exited), or {@code timeout} passed.
+     *
+     * @return whether every worker has ended
+     */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.lock();
+        try {
+            while (workerThreads > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                threadsEnded.awaitNanos(left);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The first step of a graceful stop: new requests are refused with FCGI_OVERLOADED, no worker starts but for
+     * the queue, and idle workers leave at once (FPM's SIGQUIT: idle children exit, busy ones finish first).
+     */
     void refuseNewRequests() {
         lock.lock();
         try {
             shutdown = true;
+            if (queue.isEmpty()) {
+                for (Worker worker : idle) {
+                    worker.retire = true;
+                    wakeups.get(worker.id).signal();
+                }
+                idle.clear();
+            }
         } finally {
             lock.unlock();
         }
@@ -1123,6 +1195,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         private WorkerFactory workerFactory;
         private PoolListener listener = PoolListener.NONE;
         private final List<String> limitExtensions = new ArrayList<>();
+        private boolean limitExtensionsGiven;
         private boolean terminateTracksFinished;
         private int maxRequests;
         private int listenBacklog = 511;
@@ -1166,6 +1239,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             accessSuppressPaths.clear();
             config.accessSuppressPaths().forEach(this::accessSuppressPath);
             limitExtensions(config.hasSecurityLimitExtensions() ? config.securityLimitExtensions() : List.of());
+            limitExtensionsGiven = config.hasSecurityLimitExtensions();
             return config.pingResponse() == null ? this : pingResponse(config.pingResponse());
         }
 
@@ -1240,9 +1314,11 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         /**
          * {@code security.limit_extensions}: a request whose {@code SCRIPT_FILENAME} ends with none of these suffixes
          * gets FPM's {@code 403 Access denied.} and a warning; an empty list (the default here) allows every script.
-         * A request without {@code SCRIPT_FILENAME} is not checked.
+         * A request without {@code SCRIPT_FILENAME} is not checked. A pool of php-cgi children that is given no list
+         * (here or by {@link #config}) applies FPM's default, {@code .php .phar}.
          */
         public Builder limitExtensions(List<String> extensions) {
+            limitExtensionsGiven = true;
             limitExtensions.clear();
             for (String extension : extensions) {
                 if (extension == null || extension.isBlank()) {
@@ -1407,6 +1483,10 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             if (statusPath != null && statusPath.equals(pingPath)) {
                 throw new IllegalStateException("[pool " + name + "] the status path and the ping path are both "
                         + statusPath);
+            }
+            if (!limitExtensionsGiven && workerFactory instanceof ChildProcessWorkers children
+                    && children.runsPhp()) {
+                limitExtensions(List.of(PoolConfig.DEFAULT_LIMIT_EXTENSIONS.split(" ")));
             }
             return new FcgiPool(this);
         }

@@ -29,8 +29,10 @@ import java.util.Objects;
  *   <li>Times are {@link Duration}s; FPM's whole seconds are the common case, finer values are allowed.</li>
  * </ul>
  *
- * <p>Directives that only make sense for forked PHP processes (user, group, chroot, rlimits, php_value, ...) are
- * left out; {@code $pool} expansion and relative paths ({@code prefix}) belong to the php-fpm.conf reader.
+ * <p>The directives for child processes ({@code user}, {@code group}, {@code chdir}, {@code rlimit_*},
+ * {@code process.priority}, {@code env[]}, {@code php_value[]}...) are kept here too and applied by
+ * {@link dev.fcgi.pool.process.ChildProcessWorkers}; an in-JVM pool has no use for them. {@code $pool} expansion and
+ * relative paths ({@code prefix}) belong to the php-fpm.conf reader.
  */
 public final class PoolConfig {
     /** Default {@code listen.backlog}: FPM's Linux value (the JDK would pick 50 for a value {@code <= 0}). */
@@ -86,6 +88,13 @@ public final class PoolConfig {
     private final List<String> securityLimitExtensions;
     private final boolean securityLimitExtensionsSet;
     private final Map<String, String> env;
+    private final String user;
+    private final String group;
+    private final Path chdir;
+    private final Long rlimitFiles;
+    private final Long rlimitCore;
+    private final Integer processPriority;
+    private final List<PhpIniSetting> phpSettings;
     private final List<String> notices;
 
     private PoolConfig(Builder b, int startServers, int minSpare, int maxSpare, int backlog, String statusPath,
@@ -125,6 +134,13 @@ public final class PoolConfig {
         this.securityLimitExtensions = List.copyOf(b.securityLimitExtensions);
         this.securityLimitExtensionsSet = b.securityLimitExtensionsSet;
         this.env = Collections.unmodifiableMap(new LinkedHashMap<>(b.env));
+        this.user = b.user;
+        this.group = b.group;
+        this.chdir = b.chdir;
+        this.rlimitFiles = b.rlimitFiles;
+        this.rlimitCore = b.rlimitCore;
+        this.processPriority = b.processPriority;
+        this.phpSettings = List.copyOf(b.phpSettings.values());
         this.notices = List.copyOf(notices);
     }
 
@@ -362,6 +378,45 @@ public final class PoolConfig {
         return env;
     }
 
+    /** {@code user}: the user child processes run as when the host runs as root, or {@code null} (unset). */
+    public String user() {
+        return user;
+    }
+
+    /** {@code group}: the group child processes run as, or {@code null} (the user's primary group). */
+    public String group() {
+        return group;
+    }
+
+    /** {@code chdir}: the working directory of child processes, or {@code null} (the host's). */
+    public Path chdir() {
+        return chdir;
+    }
+
+    /** {@code rlimit_files}: the open files limit of child processes, or {@code null} (inherited). */
+    public Long rlimitFiles() {
+        return rlimitFiles;
+    }
+
+    /** {@code rlimit_core}: the core file size limit of child processes, -1 for unlimited, or {@code null} (inherited). */
+    public Long rlimitCore() {
+        return rlimitCore;
+    }
+
+    /** {@code process.priority}: the nice value of child processes, -19 to 20, or {@code null} (inherited). */
+    public Integer processPriority() {
+        return processPriority;
+    }
+
+    /**
+     * {@code php_value[]}, {@code php_flag[]}, {@code php_admin_value[]} and {@code php_admin_flag[]}, in the order
+     * first given (a later value for the same name replaces the earlier one); php-cgi children get them as
+     * {@code -d name=value}.
+     */
+    public List<PhpIniSetting> phpSettings() {
+        return phpSettings;
+    }
+
     /** FPM's NOTICE and WARNING lines for defaults {@link Builder#build()} chose, e.g. the unset {@code pm.start_servers}. */
     public List<String> notices() {
         return notices;
@@ -412,6 +467,15 @@ public final class PoolConfig {
         line(s, "clear_env", yesNo(clearEnv));
         line(s, "security.limit_extensions", String.join(" ", securityLimitExtensions));
         env.forEach((k, v) -> line(s, "env[" + k + "]", v));
+        line(s, "user", user);
+        line(s, "group", group);
+        line(s, "chdir", chdir);
+        line(s, "rlimit_files", rlimitFiles);
+        line(s, "rlimit_core", rlimitCore == null ? null : rlimitCore < 0 ? "unlimited" : rlimitCore);
+        line(s, "process.priority", processPriority);
+        for (PhpIniSetting setting : phpSettings) {
+            line(s, (setting.admin() ? "php_admin_value[" : "php_value[") + setting.name() + "]", setting.value());
+        }
         return s.toString();
     }
 
@@ -471,6 +535,13 @@ public final class PoolConfig {
         private List<String> securityLimitExtensions = split(DEFAULT_LIMIT_EXTENSIONS);
         private boolean securityLimitExtensionsSet;
         private final Map<String, String> env = new LinkedHashMap<>();
+        private String user;
+        private String group;
+        private Path chdir;
+        private Long rlimitFiles;
+        private Long rlimitCore;
+        private Integer processPriority;
+        private final Map<String, PhpIniSetting> phpSettings = new LinkedHashMap<>();
 
         private Builder(String name) {
             this.name = name;
@@ -871,6 +942,130 @@ public final class PoolConfig {
             return this;
         }
 
+        /** {@code user}: the user (name or uid) child processes run as when the host runs as root; empty unsets it. */
+        public Builder user(String user) {
+            this.user = emptyToNull(user);
+            return this;
+        }
+
+        /** {@code group}: the group (name or gid) child processes run as; default the user's primary group. */
+        public Builder group(String group) {
+            this.group = emptyToNull(group);
+            return this;
+        }
+
+        /**
+         * {@code chdir}: the working directory of child processes.
+         *
+         * @throws PoolConfigException {@code the chdir path '%s' must start with a '/'} for a relative path
+         */
+        public Builder chdir(String directory) {
+            directory = emptyToNull(directory);
+            if (directory != null && !directory.startsWith("/")) {
+                throw error("the chdir path '%s' must start with a '/'", directory);
+            }
+            this.chdir = directory == null ? null : Path.of(directory);
+            return this;
+        }
+
+        /**
+         * {@code rlimit_files}: the open files limit (RLIMIT_NOFILE) of child processes.
+         *
+         * @throws PoolConfigException when negative
+         */
+        public Builder rlimitFiles(long limit) {
+            if (limit < 0) {
+                throw notANumber("rlimit_files");
+            }
+            this.rlimitFiles = limit;
+            return this;
+        }
+
+        /**
+         * {@code rlimit_core}: the core file size limit (RLIMIT_CORE) of child processes, in FPM's syntax: a number
+         * of bytes or {@code unlimited}.
+         *
+         * @throws PoolConfigException {@code must be greater than zero or 'unlimited'} otherwise
+         */
+        public Builder rlimitCore(String limit) {
+            Objects.requireNonNull(limit, "limit");
+            if (limit.equalsIgnoreCase("unlimited")) {
+                this.rlimitCore = -1L;
+                return this;
+            }
+            try {
+                long value = Long.parseLong(limit.strip());
+                if (value >= 0) {
+                    this.rlimitCore = value;
+                    return this;
+                }
+            } catch (NumberFormatException e) {
+                // FPM's message below
+            }
+            throw error("unable to parse value for entry 'rlimit_core': must be greater than zero or 'unlimited'");
+        }
+
+        /**
+         * {@code process.priority}: the nice value of child processes (lower runs first; below the host's own
+         * value needs root).
+         *
+         * @throws PoolConfigException {@code process.priority must be included into [-19,20]} otherwise
+         */
+        public Builder processPriority(int priority) {
+            if (priority < -19 || priority > 20) {
+                throw error("process.priority must be included into [-19,20]");
+            }
+            this.processPriority = priority;
+            return this;
+        }
+
+        /** {@code php_value[name] = value}: an INI setting for PHP children ({@code -d name=value}). */
+        public Builder phpValue(String name, String value) {
+            return php(name, value, false);
+        }
+
+        /** {@code php_admin_value[name] = value}: as {@link #phpValue}, which php-cgi cannot lock against ini_set(). */
+        public Builder phpAdminValue(String name, String value) {
+            return php(name, value, true);
+        }
+
+        /**
+         * {@code php_flag[name] = on|off} (also yes/no, true/false, 1/0).
+         *
+         * @throws PoolConfigException {@code invalid boolean value} for another value
+         */
+        public Builder phpFlag(String name, String value) {
+            return php(name, flag(name, value), false);
+        }
+
+        /** {@code php_admin_flag[name] = on|off}, see {@link #phpFlag}. */
+        public Builder phpAdminFlag(String name, String value) {
+            return php(name, flag(name, value), true);
+        }
+
+        private String flag(String name, String value) {
+            String v = value == null ? "" : value.strip().toLowerCase(java.util.Locale.ROOT);
+            return switch (v) {
+                case "1", "on", "yes", "true" -> "1";
+                case "0", "off", "no", "false", "" -> "0";
+                default -> throw error("unable to parse value for entry '%s': invalid boolean value", name);
+            };
+        }
+
+        private Builder php(String name, String value, boolean admin) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(value, "value");
+            if (name.isEmpty() || name.contains("=")) {
+                throw error("invalid PHP INI name '%s'", name);
+            }
+            if (value.indexOf('\0') >= 0 || value.indexOf('\n') >= 0) {
+                throw error("invalid value for the PHP INI setting '%s'", name);
+            }
+            phpSettings.remove(name);
+            phpSettings.put(name, new PhpIniSetting(name, value, admin));
+            return this;
+        }
+
         /**
          * Validates the directives together, in FPM's order, and returns the immutable configuration.
          *
@@ -953,6 +1148,9 @@ public final class PoolConfig {
             }
             if (requestSlowlogTraceDepth != null && slowlog == null) {
                 throw error("'slowlog' must be specified for use with 'request_slowlog_trace_depth'");
+            }
+            if (chdir != null && !java.nio.file.Files.isDirectory(chdir)) {
+                throw error("the chdir path '%s' does not exist or is not a directory", chdir);
             }
             return new PoolConfig(this, start, min, max, backlog, status, pong, notices);
         }

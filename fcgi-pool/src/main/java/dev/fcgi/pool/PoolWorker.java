@@ -46,6 +46,15 @@ public interface PoolWorker extends AutoCloseable {
         return true;
     }
 
+    /**
+     * How the worker ended, once {@link #close()} has returned, in FPM's words for a child process
+     * ({@code with code 0}, {@code on signal 9 (SIGKILL)}); the pool's exit log line uses it. Default: {@code null},
+     * and the pool says why the worker left.
+     */
+    default String exitStatus() {
+        return null;
+    }
+
     /** The worker leaves the pool (retired, recycled or shut down); called once, after its last request. */
     @Override
     default void close() {

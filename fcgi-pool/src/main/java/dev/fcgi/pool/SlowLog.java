@@ -23,6 +23,8 @@ import java.util.Locale;
  * [0x0000000000000000] java.lang.Thread.sleep() Thread.java:558
  * [0x0000000000000001] com.example.App.handle() App.java:42
  * </pre>
+ * A child process's entry names its request instead, as {@code request = "GET /slow.php?id=1"}, followed by
+ * {@code +++ no backtrace: ...}.
  */
 final class SlowLog {
 
@@ -54,7 +56,10 @@ final class SlowLog {
         return nanos / 1_000_000_000L + "." + String.format(Locale.ROOT, "%06d", nanos % 1_000_000_000L / 1000);
     }
 
-    /** Logs one slow request of worker {@code workerId}, whose thread's stack is {@code stack}. */
+    /**
+     * Logs one slow request of worker {@code workerId}, whose thread's stack is {@code stack}, or {@code null} for
+     * a child process (its entry names the request, and says that there is no backtrace: a PHP stack needs ptrace).
+     */
     void log(long workerId, RequestInfo request, long elapsedNanos, StackTraceElement[] stack, ZonedDateTime now) {
         String script = script(request);
         logger.warn("[pool {}] child {}, script '{}' (request: \"{}\") executing too slow ({} sec), logging", pool,
@@ -66,7 +71,11 @@ final class SlowLog {
                 .append('[').append(TIME.format(now)).append("]  [pool ").append(pool).append("] pid ")
                 .append(workerId).append('\n')
                 .append("script_filename = ").append(script).append('\n');
-        if (stack.length == 0) {
+        if (stack == null) {
+            entry.append("request = \"").append(requestLine(request)).append("\"\n")
+                    .append("+++ no backtrace: the worker is a child process (a PHP backtrace needs ptrace)\n");
+            stack = new StackTraceElement[0];
+        } else if (stack.length == 0) {
             entry.append("+++ dump failed\n");
         }
         for (int i = 0; i < Math.min(traceDepth, stack.length); i++) {

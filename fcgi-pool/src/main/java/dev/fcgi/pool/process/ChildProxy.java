@@ -1,0 +1,151 @@
+package dev.fcgi.pool.process;
+
+import dev.fcgi.protocol.FcgiRole;
+import dev.fcgi.protocol.client.FcgiClient;
+import dev.fcgi.protocol.client.FcgiClientRequest;
+import dev.fcgi.protocol.client.FcgiClientResponse;
+import dev.fcgi.protocol.server.FcgiHandler;
+import dev.fcgi.protocol.server.FcgiRequest;
+import dev.fcgi.protocol.server.FcgiResponse;
+import dev.fcgi.protocol.server.RequestAbortedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Passes one request on to the worker's child and its answer back, streaming both bodies: the params as they came,
+ * the request body as it arrives, the status, headers and body as the child writes them, then its FCGI_STDERR
+ * text and application status. Failures end the request cleanly: a child that is gone gives a 502 (or, once the
+ * answer has begun, a response cut short, so that the web server reports it failed), and the worker takes no
+ * more requests.
+ */
+final class ChildProxy implements FcgiHandler {
+
+    private static final Logger logger = LoggerFactory.getLogger(ChildProxy.class);
+    private static final int COPY_BUFFER = 32 * 1024;
+
+    private final ChildProcessWorker worker;
+    private final FcgiClient client;
+
+    ChildProxy(ChildProcessWorker worker, FcgiClient client) {
+        this.worker = worker;
+        this.client = client;
+    }
+
+    @Override
+    public void handle(FcgiRequest request, FcgiResponse response) throws Exception {
+        // an abort by the web server interrupts this thread; the answer's close then ends the child's request too
+        CompletableFuture<FcgiClientResponse> sent = client.send(childRequest(request));
+        FcgiClientResponse answer;
+        try {
+            answer = sent.get();
+        } catch (InterruptedException e) {
+            sent.cancel(true);
+            if (!request.isAborted()) {
+                stopped(response, "interrupted before the child answered");
+            }
+            return;
+        } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+            if (request.isAborted()) {
+                return;             // the web server gave up on the request; the server has ended it
+            }
+            failed(response, e.getCause() == null ? e : e.getCause());
+            return;
+        }
+        try (answer) {
+            relay(request, answer, response);
+        }
+    }
+
+    private static FcgiClientRequest childRequest(FcgiRequest request) {
+        FcgiClientRequest.Builder builder = FcgiClientRequest.builder().role(request.role()).params(request.params());
+        long length = request.contentLength();
+        if (length >= 0) {
+            builder.body(request.body(), length);
+        } else {
+            builder.body(request.body());
+        }
+        if (request.role() == FcgiRole.FILTER) {
+            String dataLength = request.param("FCGI_DATA_LENGTH");
+            long data = dataLength == null ? -1 : parse(dataLength);
+            builder.data(request.data(), data);
+        }
+        return builder.build();
+    }
+
+    private static long parse(String number) {
+        try {
+            return Long.parseLong(number.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private void relay(FcgiRequest request, FcgiClientResponse answer, FcgiResponse response) throws Exception {
+        try {
+            response.status(answer.status(), answer.reason());
+            for (Map.Entry<String, String> header : answer.headers()) {
+                if (!header.getKey().equalsIgnoreCase("Status")) {
+                    response.addHeader(header.getKey(), header.getValue());
+                }
+            }
+            OutputStream out = response.body();
+            InputStream in = answer.body();
+            byte[] buffer = new byte[COPY_BUFFER];
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                out.write(buffer, 0, n);
+            }
+            answer.end().get();
+            String stderr = answer.stderr();
+            if (!stderr.isEmpty()) {
+                response.stderr().write(stderr.getBytes(StandardCharsets.UTF_8));
+            }
+            response.appStatus(answer.appStatus());
+            out.close();
+        } catch (RequestAbortedException e) {
+            // the web server aborted the request, or the pool terminated it: closing the answer ends the child's
+            // request too (php-cgi stops at its next output, as under FPM, unless ignore_user_abort is on)
+        } catch (InterruptedException | InterruptedIOException e) {
+            if (!request.isAborted()) {
+                stopped(response, "interrupted while relaying the child's answer");
+            }
+        } catch (IOException | ExecutionException e) {
+            if (!request.isAborted()) {
+                failed(response, e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e);
+            }
+        }
+    }
+
+    /** The pool stopped the request (request_terminate_timeout, or shutdownNow): the child is not reused. */
+    private void stopped(FcgiResponse response, String what) {
+        worker.markStopped();
+        response.terminate(503, "The pool stopped the request.");
+        logger.debug("[pool {}] {}: {}", worker.poolName(), worker, what);
+    }
+
+    /** The child failed the request: 502, or the answer cut short; the child is replaced. */
+    private void failed(FcgiResponse response, Throwable cause) {
+        worker.markBroken();
+        String end = worker.exitDescription();
+        logger.warn("[pool {}] {} {} while it served a request: {}", worker.poolName(), worker, end,
+                cause.toString());
+        try {
+            if (!response.isCommitted()) {
+                response.stderr().write(("FastCGI child " + worker.pid() + " " + end + " while it served this request\n")
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException | RuntimeException e) {
+            // the response is gone already
+        }
+        response.terminate(502, "Bad Gateway");
+    }
+}
