@@ -55,6 +55,8 @@ class ChildProcessWorkersTest {
                         "child " + pid + " survived the test's pool");
             }
         }
+        Await.until(WAIT, () -> ChildReaper.liveCount() == 0,
+                () -> ChildReaper.liveCount() + " children of this JVM still run after the test");
     }
 
     private ChildProcessWorkers.Builder children() {
