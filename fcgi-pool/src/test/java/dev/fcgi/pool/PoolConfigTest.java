@@ -401,4 +401,32 @@ class PoolConfigTest {
         assertThrows(IllegalArgumentException.class, () -> PoolConfig.builder(""));
         assertThrows(NullPointerException.class, () -> PoolConfig.builder(null));
     }
+
+    @Test
+    void childProcessDirectivesAreKeptAndChecked() {
+        PoolConfig config = ok().user("www-data").group("www-data").chdir("/").rlimitFiles(1024)
+                .rlimitCore("unlimited").processPriority(-5).phpValue("memory_limit", "64M")
+                .phpAdminFlag("display_errors", "off").phpFlag("short_open_tag", "Yes")
+                .phpValue("memory_limit", "128M").build();
+        assertEquals("www-data", config.user());
+        assertEquals("www-data", config.group());
+        assertEquals(java.nio.file.Path.of("/"), config.chdir());
+        assertEquals(1024L, config.rlimitFiles());
+        assertEquals(-1L, config.rlimitCore());
+        assertEquals(-5, config.processPriority());
+        assertEquals(java.util.List.of(new PhpIniSetting("display_errors", "0", true),
+                new PhpIniSetting("short_open_tag", "1", false),
+                new PhpIniSetting("memory_limit", "128M", false)), config.phpSettings());
+        assertTrue(config.toString().contains("\trlimit_core = unlimited\n"), config.toString());
+        assertTrue(config.toString().contains("\tphp_admin_value[display_errors] = 0\n"), config.toString());
+
+        fails("[pool www] process.priority must be included into [-19,20]", () -> ok().processPriority(21));
+        fails("[pool www] unable to parse value for entry 'rlimit_core': must be greater than zero or 'unlimited'",
+                () -> ok().rlimitCore("-2"));
+        fails("[pool www] the chdir path 'var/www' must start with a '/'", () -> ok().chdir("var/www"));
+        fails("[pool www] the chdir path '/no/such/dir' does not exist or is not a directory",
+                () -> ok().chdir("/no/such/dir").build());
+        fails("[pool www] unable to parse value for entry 'display_errors': invalid boolean value",
+                () -> ok().phpFlag("display_errors", "maybe"));
+    }
 }

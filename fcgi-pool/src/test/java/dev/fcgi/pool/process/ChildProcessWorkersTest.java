@@ -128,6 +128,28 @@ class ChildProcessWorkersTest {
     }
 
     @Test
+    @DisplayName("a pool's PoolConfig gives the children its FPM directives")
+    void childSetupFromPoolConfig() throws Exception {
+        app = PhpApp.create(dir);
+        dev.fcgi.pool.PoolConfig.Builder config = dev.fcgi.pool.PoolConfig.builder("www").listen("127.0.0.1:9000")
+                .pm("static").maxChildren(1).env("FOO", "from-config").chdir(app.root.toString())
+                .phpValue("memory_limit", "99M").clearEnv(false);
+        if (PhpApp.childUser() != null) {
+            config.user(PhpApp.childUser());
+        }
+        app.serve(FcgiPool.builder("www").config(config.build())
+                .workers(ChildProcessWorkers.builder(app.phpCgi).config(config.build()).build()));
+        try (FcgiClientResponse env = app.send(app.get("env.php", ""))) {
+            Map<String, Object> seen = MiniJson.parseObject(env.bodyAsString());
+            assertEquals("from-config", seen.get("foo"));
+            assertEquals(System.getenv("HOME") == null ? Boolean.FALSE : System.getenv("HOME"), seen.get("home"),
+                    "clear_env = no: the host's environment is passed on");
+            assertEquals(app.root.toString(), seen.get("cwd"));
+            assertEquals("99M", seen.get("memory_limit"));
+        }
+    }
+
+    @Test
     @DisplayName("a root host must name a user, never root; a missing tool or chdir is a clear error")
     void configurationErrors() throws Exception {
         app = PhpApp.create(dir);
