@@ -368,17 +368,23 @@ public final class FcgiPoolManager implements AutoCloseable {
 
     /**
      * Stops every pool gracefully: every pool refuses new requests at once (FCGI_OVERLOADED), running and queued
-     * ones finish within {@code timeout} in all, then the pools stop and the listeners close.
+     * ones finish within {@code timeout} in all, then the pools stop and the listeners close, and it waits (within
+     * the same timeout) for their workers to end: child processes have exited when it returns in time.
      */
     public synchronized void shutdownGracefully(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        List<FcgiPool> pools = new ArrayList<>();
         for (Slot slot : slots.values()) {
+            pools.add(slot.active.get());
             slot.active.get().refuseNewRequests();
         }
-        for (Slot slot : slots.values()) {
-            slot.active.get().awaitDrained(deadline);
+        for (FcgiPool pool : pools) {
+            pool.awaitDrained(deadline);
         }
         shutdownNow();
+        for (FcgiPool pool : pools) {
+            pool.awaitTermination(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        }
     }
 
     /** Stops every pool and listener at once. Idempotent. */
