@@ -326,6 +326,43 @@ class ChildProcessWorkersTest {
     }
 
     @Test
+    @DisplayName("FcgiPoolManager: a reload replaces the children, graceful shutdown leaves none")
+    void managerReloadsChildren() throws Exception {
+        app = PhpApp.create(dir);
+        int port = dev.fcgi.protocol.testing.FreePorts.find();
+        ChildProcessWorkers workers = children().build();
+        java.util.function.IntFunction<dev.fcgi.pool.PoolDefinition> shape = n -> new dev.fcgi.pool.PoolDefinition(
+                dev.fcgi.pool.PoolConfig.builder("www").listen("127.0.0.1:" + port).pm("static").maxChildren(n)
+                        .build(), workers);
+        try (dev.fcgi.pool.FcgiPoolManager manager = dev.fcgi.pool.FcgiPoolManager.builder().build()
+                .start(List.of(shape.apply(2)));
+             dev.fcgi.protocol.client.FcgiClient client = dev.fcgi.protocol.client.FcgiClient.builder()
+                     .address(new java.net.InetSocketAddress("127.0.0.1", port)).build()) {
+            List<Long> first = manager.pool("www").snapshot().workers().stream().map(WorkerView::pid).toList();
+            try (FcgiClientResponse r = client.send(app.get("hello.php", "name=a")).get(30, TimeUnit.SECONDS)) {
+                assertEquals("hello a", r.bodyAsString());
+            }
+            manager.reload(List.of(shape.apply(3)));
+            List<Long> second = manager.pool("www").snapshot().workers().stream().map(WorkerView::pid).toList();
+            assertEquals(3, second.size());
+            try (FcgiClientResponse r = client.send(app.get("hello.php", "name=b")).get(30, TimeUnit.SECONDS)) {
+                assertEquals("hello b", r.bodyAsString());
+                assertTrue(second.contains(Long.parseLong(r.header("X-Child-Pid"))), "the new generation answers");
+            }
+            Await.until(WAIT, () -> first.stream().noneMatch(ChildProcessWorkersTest::alive),
+                    () -> "the old generation " + first + " exits after the reload");
+            manager.shutdownGracefully(WAIT);
+            for (long pid : second) {
+                assertFalse(alive(pid), "child " + pid + " exited by the time shutdownGracefully returned");
+            }
+        }
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    @Test
     @DisplayName("catch_workers_output: a child's stderr lines in FPM's decorated form")
     void workerOutputIsDecorated() throws Exception {
         List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
