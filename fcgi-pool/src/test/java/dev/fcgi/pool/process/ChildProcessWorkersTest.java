@@ -101,6 +101,20 @@ class ChildProcessWorkersTest {
     }
 
     @Test
+    @DisplayName("Socket.TCP: children listen on a loopback port instead of a Unix socket")
+    void loopbackTcpChildren() throws Exception {
+        app = PhpApp.create(dir);
+        app.serve(FcgiPool.builder("www").strategy(StaticStrategy.of(1))
+                .workers(children().socket(ChildProcessWorkers.Socket.TCP).build()));
+        try (FcgiClientResponse hello = app.send(app.get("hello.php", "name=tcp"))) {
+            assertEquals("hello tcp", hello.bodyAsString());
+        }
+        long pid = app.pids().get(0);
+        String listening = Files.readString(Path.of("/proc/" + pid + "/net/tcp"));
+        assertTrue(listening.contains("0100007F:"), "the child listens on 127.0.0.1");
+    }
+
+    @Test
     @DisplayName("env[], clear_env, chdir, php_value, user and rlimit_files reach the child")
     void childSetup() throws Exception {
         app = PhpApp.create(dir);
