@@ -83,7 +83,8 @@ final class ChildProcessWorker implements PoolWorker {
 
     /**
      * The child's end, once a request found it gone: waits up to a second for the exit (the JDK reaps children
-     * on a thread of its own) so that the error names it, e.g. {@code exited on signal 9 (SIGKILL)}.
+     * on a thread of its own) so that the error names it, e.g. {@code exited on signal 9 (SIGKILL)}; {@code failed}
+     * when it still runs (it sent a broken answer, or closed the connection).
      */
     String exitDescription() {
         try {
@@ -93,7 +94,7 @@ final class ChildProcessWorker implements PoolWorker {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return "stopped answering";
+        return "failed";
     }
 
     @Override
