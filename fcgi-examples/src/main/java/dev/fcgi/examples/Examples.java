@@ -3,6 +3,7 @@ package dev.fcgi.examples;
 import dev.fcgi.examples.demo.DemoExample;
 import dev.fcgi.examples.echo.EchoExample;
 import dev.fcgi.examples.hello.HelloExample;
+import dev.fcgi.examples.php.PhpExample;
 import dev.fcgi.examples.pool.PoolExample;
 
 import java.util.Arrays;
@@ -19,6 +20,8 @@ public final class Examples {
                     DemoExample::main),
             "echo", new Example("answers every request with a JSON description of what arrived", EchoExample::main),
             "hello", new Example("the README's example: Hello, World!", HelloExample::main),
+            "php", new Example("php-fpm's job: a pool of php-cgi child processes (--pm, --max-children, ...)",
+                    PhpExample::main),
             "pool", new Example("a dynamic pool of worker threads with /status and /ping", PoolExample::main)));
 
     private Examples() {
