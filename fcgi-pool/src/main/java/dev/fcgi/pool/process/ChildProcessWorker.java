@@ -37,14 +37,16 @@ final class ChildProcessWorker implements PoolWorker {
     private volatile boolean broken;        // terminated, or failed a request: it takes no more
 
     ChildProcessWorker(WorkerSlot slot, Process process, SocketAddress address, Path socketFile,
-                       EventLoopGroup group, Duration stopGrace, ChildOutput stderr) {
+                       EventLoopGroup group, Duration stopGrace, boolean php) {
         this.slot = slot;
         this.process = process;
         this.socketFile = socketFile;
         this.stopGrace = stopGrace;
         this.client = FcgiClient.builder().address(address).eventLoopGroup(group).maxConnections(1)
-                .keepConn(true).multiplexing(Multiplexing.OFF).requestTimeout(NO_REQUEST_TIMEOUT).build();
-        this.proxy = new ChildProxy(this, client);
+                .keepConn(true).multiplexing(Multiplexing.OFF).requestTimeout(NO_REQUEST_TIMEOUT)
+                .callbackExecutor(Runnable::run)    // the worker thread only waits in get(): no hop to a callback thread
+                .build();
+        this.proxy = new ChildProxy(this, client, php);
         process.onExit().thenRun(this::onExit);
     }
 

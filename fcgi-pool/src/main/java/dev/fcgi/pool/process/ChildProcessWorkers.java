@@ -194,7 +194,7 @@ public final class ChildProcessWorkers implements WorkerFactory {
             throw e;
         }
         logger.debug("[pool {}] child {} started", slot.poolName(), process.pid());
-        return new ChildProcessWorker(slot, process, address, socketFile, group(), stopGrace, stderr);
+        return new ChildProcessWorker(slot, process, address, socketFile, group(), stopGrace, php);
     }
 
     /** The command line: the wrappers (prlimit, nice, setpriv), the program, php's -d options, the arguments. */

@@ -31,13 +31,17 @@ final class ChildProxy implements FcgiHandler {
 
     private static final Logger logger = LoggerFactory.getLogger(ChildProxy.class);
     private static final int COPY_BUFFER = 32 * 1024;
+    /** A body up to this size is read on the worker's thread and sent in one go (no pump thread). */
+    private static final int SMALL_BODY = 64 * 1024;
 
     private final ChildProcessWorker worker;
     private final FcgiClient client;
+    private final boolean php;
 
-    ChildProxy(ChildProcessWorker worker, FcgiClient client) {
+    ChildProxy(ChildProcessWorker worker, FcgiClient client, boolean php) {
         this.worker = worker;
         this.client = client;
+        this.php = php;
     }
 
     @Override
@@ -65,10 +69,14 @@ final class ChildProxy implements FcgiHandler {
         }
     }
 
-    private static FcgiClientRequest childRequest(FcgiRequest request) {
+    private FcgiClientRequest childRequest(FcgiRequest request) throws IOException {
         FcgiClientRequest.Builder builder = FcgiClientRequest.builder().role(request.role()).params(request.params());
         long length = request.contentLength();
-        if (length >= 0) {
+        if (length == 0 || (length < 0 && php)) {
+            builder.body(new byte[0]);              // PHP reads CONTENT_LENGTH bytes of STDIN, none without it
+        } else if (length > 0 && length <= SMALL_BODY) {
+            builder.body(request.body().readNBytes((int) length));
+        } else if (length > 0) {
             builder.body(request.body(), length);
         } else {
             builder.body(request.body());

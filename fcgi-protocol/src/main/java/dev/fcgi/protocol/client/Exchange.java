@@ -148,7 +148,7 @@ final class Exchange {
     }
 
     private void callback(Runnable action) {
-        Executor executor = client.callbacks;
+        Executor executor = client.completions;
         try {
             executor.execute(action);
         } catch (RejectedExecutionException e) {

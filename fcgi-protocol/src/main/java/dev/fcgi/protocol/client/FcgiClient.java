@@ -60,7 +60,8 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  *
  * <p>Thread-safe. Futures and their dependent actions complete on the client's own (virtual) callback threads,
- * never on an event loop, so they may block (for example to read the body).
+ * never on an event loop, so they may block (for example to read the body), unless
+ * {@link Builder#callbackExecutor(java.util.concurrent.Executor)} says otherwise.
  *
  * @see <a href="https://fastcgi-archives.github.io/FastCGI_Specification.html">FastCGI 1.0</a>
  */
@@ -88,7 +89,8 @@ public final class FcgiClient implements AutoCloseable {
     final long abortTimeoutNanos;
     final int maxResponseHeaderLength;
     final int responseBufferSize;
-    final ExecutorService callbacks;
+    final ExecutorService callbacks;          // body pumps, and callbacks when no executor was given
+    final java.util.concurrent.Executor completions;   // where futures complete
     final ConnectionPool pool;
 
     private final Object probeLock = new Object();
@@ -120,6 +122,7 @@ public final class FcgiClient implements AutoCloseable {
         maxResponseHeaderLength = b.maxResponseHeaderLength;
         responseBufferSize = b.responseBufferSize;
         callbacks = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("fcgi-client-callback-", 0).factory());
+        completions = b.callbackExecutor != null ? b.callbackExecutor : callbacks;
         int capacity = keepConn && multiplexing == Multiplexing.ON ? maxRequestsPerConnection : 1;
         pool = new ConnectionPool(this, capacity, maxConnections);
     }
@@ -321,7 +324,7 @@ public final class FcgiClient implements AutoCloseable {
 
     private void callback(Runnable action) {
         try {
-            callbacks.execute(action);
+            completions.execute(action);
         } catch (RejectedExecutionException e) {
             action.run();
         }
@@ -349,6 +352,7 @@ public final class FcgiClient implements AutoCloseable {
         private Duration abortTimeout = Duration.ofSeconds(5);
         private int maxResponseHeaderLength = 64 * 1024;
         private int responseBufferSize = 256 * 1024;
+        private java.util.concurrent.Executor callbackExecutor;
 
         private Builder() {
         }
@@ -445,6 +449,18 @@ public final class FcgiClient implements AutoCloseable {
          */
         public Builder responseBufferSize(int responseBufferSize) {
             this.responseBufferSize = requirePositive("responseBufferSize", responseBufferSize);
+            return this;
+        }
+
+        /**
+         * Where the futures of {@link FcgiClient#send} and {@link FcgiClientResponse#end()} complete, and so where
+         * their dependent actions run. Default: a new virtual thread for each, so that they may block. A caller that
+         * only waits on the futures (a worker thread in {@code get()}) may pass {@code Runnable::run}: they then
+         * complete on the connection's event loop, one thread hop less per request, and dependent actions must not
+         * block.
+         */
+        public Builder callbackExecutor(java.util.concurrent.Executor executor) {
+            this.callbackExecutor = Objects.requireNonNull(executor, "executor");
             return this;
         }
 
