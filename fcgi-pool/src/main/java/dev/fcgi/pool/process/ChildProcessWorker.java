@@ -139,6 +139,7 @@ final class ChildProcessWorker implements PoolWorker {
         if (socketFile != null) {
             try {
                 Files.deleteIfExists(socketFile);
+                ChildReaper.forget(socketFile);
             } catch (IOException e) {
                 logger.debug("[pool {}] could not delete {}", slot.poolName(), socketFile, e);
             }

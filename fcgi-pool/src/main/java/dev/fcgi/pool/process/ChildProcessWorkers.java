@@ -165,6 +165,7 @@ public final class ChildProcessWorkers implements WorkerFactory {
         if (socket == Socket.UNIX) {
             socketFile = runtimeDirectory().resolve("w" + seq + ".sock");
             Files.deleteIfExists(socketFile);
+            ChildReaper.deleteAtExit(socketFile);
             address = UnixDomainSocketAddress.of(socketFile);
             listenArgument = socketFile.toString();
         } else {
@@ -190,6 +191,7 @@ public final class ChildProcessWorkers implements WorkerFactory {
             process.destroyForcibly();
             if (socketFile != null) {
                 Files.deleteIfExists(socketFile);
+                ChildReaper.forget(socketFile);
             }
             throw e;
         }

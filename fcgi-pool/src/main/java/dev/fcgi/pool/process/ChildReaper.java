@@ -1,5 +1,8 @@
 package dev.fcgi.pool.process;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +17,7 @@ final class ChildReaper {
 
     private static final long HOOK_GRACE_MILLIS = 1000;
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+    private static final Set<Path> SOCKETS = ConcurrentHashMap.newKeySet();
     private static volatile boolean hookInstalled;
 
     private ChildReaper() {
@@ -39,7 +43,20 @@ final class ChildReaper {
         }
     }
 
-    /** Stops every live child: SIGTERM to all, a second's grace, SIGKILL to the rest. */
+    /** Deletes {@code socketFile} at JVM exit unless {@link #forget} comes first. */
+    static void deleteAtExit(Path socketFile) {
+        SOCKETS.add(socketFile);
+    }
+
+    /** The socket file was deleted already. */
+    static void forget(Path socketFile) {
+        SOCKETS.remove(socketFile);
+    }
+
+    /**
+     * Stops every live child: SIGTERM to all, a second's grace, SIGKILL to the rest; then deletes their socket
+     * files, so that the private directories (deleted at exit) are empty.
+     */
     static void stopAll() {
         Set<Process> children = Set.copyOf(LIVE);
         children.forEach(Process::destroy);
@@ -52,6 +69,13 @@ final class ChildReaper {
                 }
             } catch (InterruptedException e) {
                 child.destroyForcibly();
+            }
+        }
+        for (Path socket : SOCKETS) {
+            try {
+                Files.deleteIfExists(socket);
+            } catch (IOException e) {
+                // best effort at exit
             }
         }
     }

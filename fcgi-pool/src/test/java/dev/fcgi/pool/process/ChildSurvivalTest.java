@@ -4,6 +4,7 @@ import dev.fcgi.protocol.testing.Await;
 import dev.fcgi.protocol.testing.ExternalTools;
 import dev.fcgi.protocol.testing.ManagedProcess;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -34,9 +35,10 @@ class ChildSurvivalTest {
     @ParameterizedTest(name = "JVM stopped with {0}")
     @ValueSource(strings = {"SIGTERM", "SIGKILL"})
     @DisplayName("no child survives its JVM")
-    void noChildSurvivesItsJvm(String signal) throws Exception {
+    void noChildSurvivesItsJvm(String signal, @TempDir Path tmp) throws Exception {
         String phpCgi = ExternalTools.require("php-cgi8.2", "php-cgi");
-        List<String> command = new ArrayList<>(List.of(ManagedProcess.javaCommand(), "-cp",
+        PhpApp.readableByAll(tmp);          // the children's user reaches its socket directory through it
+        List<String> command = new ArrayList<>(List.of(ManagedProcess.javaCommand(), "-Djava.io.tmpdir=" + tmp, "-cp",
                 System.getProperty("java.class.path"), ChildPoolMain.class.getName(), phpCgi));
         if (PhpApp.childUser() != null) {
             command.add(PhpApp.childUser());
@@ -54,6 +56,10 @@ class ChildSurvivalTest {
                 assertEquals(jvm.pid(), ProcessHandle.of(pid).flatMap(ProcessHandle::parent).map(ProcessHandle::pid)
                         .orElse(-1L), "child " + pid + " is the JVM's own child");
             }
+            try (var runtime = Files.list(tmp)) {
+                assertEquals(1, runtime.filter(p -> p.getFileName().toString().startsWith("fcgi-children-")).count(),
+                        "the children's socket directory is in the JVM's java.io.tmpdir");
+            }
             if (signal.equals("SIGTERM")) {
                 jvm.destroy();
             } else {
@@ -62,6 +68,12 @@ class ChildSurvivalTest {
             assertTrue(jvm.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "the JVM exits");
             Await.until(WAIT, () -> pids.stream().noneMatch(ChildSurvivalTest::alive),
                     () -> "children " + pids + " end with their JVM (" + signal + ")");
+            if (signal.equals("SIGTERM")) {
+                try (var left = Files.list(tmp)) {
+                    assertEquals(List.of(), left.map(Path::getFileName).map(Path::toString).toList(),
+                            "the JVM's exit removes the children's sockets and their directory");
+                }
+            }
         } finally {
             jvm.destroyForcibly();
             for (long pid : pids) {
