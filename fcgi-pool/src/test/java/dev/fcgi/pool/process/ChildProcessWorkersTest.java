@@ -115,11 +115,11 @@ class ChildProcessWorkersTest {
     }
 
     @Test
-    @DisplayName("env[], clear_env, chdir, php_value, user and rlimit_files reach the child")
+    @DisplayName("env[], clear_env, chdir, php_value, user, rlimit_files, rlimit_core and process.priority reach the child")
     void childSetup() throws Exception {
         app = PhpApp.create(dir);
         ChildProcessWorkers.Builder workers = children().env("FOO", "bar").chdir(app.root)
-                .phpValue("memory_limit", "77M").rlimitFiles(321);
+                .phpValue("memory_limit", "77M").rlimitFiles(321).rlimitCore(0).processPriority(7);
         app.serve(FcgiPool.builder("www").strategy(StaticStrategy.of(1)).workers(workers.build()));
         Map<String, Object> seen;
         try (FcgiClientResponse env = app.send(app.get("env.php", ""))) {
@@ -133,7 +133,11 @@ class ChildProcessWorkersTest {
         assertEquals("0", seen.get("fcgi_children"), "php-cgi must not fork children of its own");
         long pid = ((Number) seen.get("pid")).longValue();
         String limits = Files.readString(Path.of("/proc/" + pid + "/limits"));
-        assertTrue(limits.lines().anyMatch(l -> l.startsWith("Max open files") && l.contains("321")), limits);
+        assertTrue(limits.lines().anyMatch(l -> l.matches("Max open files\\s+321\\s+321\\s+files\\s*")), limits);
+        assertTrue(limits.lines().anyMatch(l -> l.matches("Max core file size\\s+0\\s+0\\s+bytes\\s*")), limits);
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        assertEquals("7", fields[16], "process.priority: the child's nice value");
         if (SystemTools.isRoot()) {
             String status = Files.readString(Path.of("/proc/" + pid + "/status"));
             String uid = status.lines().filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow();
