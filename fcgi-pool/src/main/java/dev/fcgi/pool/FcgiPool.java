@@ -1,7 +1,6 @@
 package dev.fcgi.pool;
 
 import dev.fcgi.protocol.server.FcgiDispatcher;
-import dev.fcgi.pool.process.ChildProcessWorkers;
 import dev.fcgi.protocol.server.FcgiHandler;
 import dev.fcgi.protocol.server.FcgiRequest;
 import dev.fcgi.protocol.server.FcgiResponse;
@@ -128,7 +127,8 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         this.clock = builder.clock;
         this.ownPages = new OwnPages(builder.name, builder.statusPath, builder.pingPath, builder.pingResponse,
                 this::statusPage);
-        this.limitExtensions = List.copyOf(builder.limitExtensions);
+        this.limitExtensions = builder.limitExtensionsGiven ? List.copyOf(builder.limitExtensions)
+                : List.copyOf(builder.workerFactory.defaultLimitExtensions());
         this.slowlogTimeoutNanos = builder.slowlogTimeout.toNanos();
         this.terminateTimeoutNanos = builder.terminateTimeout.toNanos();
         this.terminateTracksFinished = builder.terminateTracksFinished;
@@ -1314,8 +1314,9 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         /**
          * {@code security.limit_extensions}: a request whose {@code SCRIPT_FILENAME} ends with none of these suffixes
          * gets FPM's {@code 403 Access denied.} and a warning; an empty list (the default here) allows every script.
-         * A request without {@code SCRIPT_FILENAME} is not checked. A pool of php-cgi children that is given no list
-         * (here or by {@link #config}) applies FPM's default, {@code .php .phar}.
+         * A request without {@code SCRIPT_FILENAME} is not checked. A pool given no list (here or by {@link #config})
+         * applies its worker factory's default ({@link WorkerFactory#defaultLimitExtensions()}: FPM's
+         * {@code .php .phar} for php-cgi children).
          */
         public Builder limitExtensions(List<String> extensions) {
             limitExtensionsGiven = true;
@@ -1483,10 +1484,6 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             if (statusPath != null && statusPath.equals(pingPath)) {
                 throw new IllegalStateException("[pool " + name + "] the status path and the ping path are both "
                         + statusPath);
-            }
-            if (!limitExtensionsGiven && workerFactory instanceof ChildProcessWorkers children
-                    && children.runsPhp()) {
-                limitExtensions(List.of(PoolConfig.DEFAULT_LIMIT_EXTENSIONS.split(" ")));
             }
             return new FcgiPool(this);
         }

@@ -13,10 +13,30 @@ import java.util.Objects;
  */
 public record PhpIniSetting(String name, String value, boolean admin) {
 
-    /** Checks that both parts are present. */
+    /**
+     * Checks both parts: php-cgi parses its {@code -d} options as INI text, so a line break would smuggle in another
+     * directive.
+     *
+     * @throws IllegalArgumentException for an empty name, a name with {@code =}, or a CR, LF or NUL in either part
+     */
     public PhpIniSetting {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(value, "value");
+        if (name.isBlank() || name.indexOf('=') >= 0 || hasBreak(name)) {
+            throw new IllegalArgumentException("invalid PHP INI name '" + printable(name) + "'");
+        }
+        if (hasBreak(value)) {
+            throw new IllegalArgumentException("invalid value for the PHP INI setting '" + name
+                    + "': a line break or NUL");
+        }
+    }
+
+    private static boolean hasBreak(String s) {
+        return s.indexOf('\r') >= 0 || s.indexOf('\n') >= 0 || s.indexOf('\0') >= 0;
+    }
+
+    private static String printable(String s) {
+        return s.replace("\r", "\\r").replace("\n", "\\n").replace("\0", "\\0");
     }
 
     /** The command-line form, {@code name=value}. */

@@ -1055,14 +1055,18 @@ public final class PoolConfig {
         private Builder php(String name, String value, boolean admin) {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(value, "value");
-            if (name.isEmpty() || name.contains("=")) {
-                throw error("invalid PHP INI name '%s'", name);
+            PhpIniSetting setting;
+            try {
+                setting = new PhpIniSetting(name, value, admin);
+            } catch (IllegalArgumentException e) {
+                throw error("%s", e.getMessage());
             }
-            if (value.indexOf('\0') >= 0 || value.indexOf('\n') >= 0) {
-                throw error("invalid value for the PHP INI setting '%s'", name);
+            PhpIniSetting earlier = phpSettings.get(name);
+            if (earlier != null && earlier.admin() && !admin) {
+                return this;                            // FPM: a php_admin_value is not overridden by php_value
             }
             phpSettings.remove(name);
-            phpSettings.put(name, new PhpIniSetting(name, value, admin));
+            phpSettings.put(name, setting);
             return this;
         }
 

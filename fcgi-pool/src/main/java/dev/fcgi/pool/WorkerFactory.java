@@ -2,6 +2,7 @@ package dev.fcgi.pool;
 
 import dev.fcgi.protocol.server.FcgiHandler;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -24,6 +25,14 @@ public interface WorkerFactory {
      * @throws Exception when the worker could not start; the pool logs it and retries with a back-off
      */
     PoolWorker start(WorkerSlot slot) throws Exception;
+
+    /**
+     * The {@code security.limit_extensions} a pool applies when none is configured: none for Java handlers (their
+     * routes are not script files), FPM's {@code .php .phar} for PHP children.
+     */
+    default List<String> defaultLimitExtensions() {
+        return List.of();
+    }
 
     /**
      * In-JVM workers: each worker gets its own handler instance from {@code handlers}, so a handler that is not

@@ -428,5 +428,12 @@ class PoolConfigTest {
                 () -> ok().chdir("/no/such/dir").build());
         fails("[pool www] unable to parse value for entry 'display_errors': invalid boolean value",
                 () -> ok().phpFlag("display_errors", "maybe"));
+        // php-cgi reads -d options as INI text: a line break would add a directive of the attacker's choice
+        fails("[pool www] invalid value for the PHP INI setting 'x': a line break or NUL",
+                () -> ok().phpValue("x", "1\rauto_prepend_file=/tmp/evil.php"));
+        fails("[pool www] invalid PHP INI name 'a\\nb'", () -> ok().phpAdminValue("a\nb", "1"));
+        // FPM: a php_admin_value is not overridden by a later php_value of the same name
+        PoolConfig admin = ok().phpAdminValue("open_basedir", "/srv").phpValue("open_basedir", "/").build();
+        assertEquals(java.util.List.of(new PhpIniSetting("open_basedir", "/srv", true)), admin.phpSettings());
     }
 }

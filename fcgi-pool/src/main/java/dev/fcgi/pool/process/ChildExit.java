@@ -18,7 +18,8 @@ final class ChildExit {
     static String describe(int exitValue) {
         int signal = signal(exitValue);
         if (signal > 0) {
-            String name = signal < SIGNALS.length ? SIGNALS[signal] : "SIGRTMIN+" + (signal - 34);
+            String name = signal < SIGNALS.length ? SIGNALS[signal]
+                    : signal >= 34 ? "SIGRTMIN+" + (signal - 34) : "SIG" + signal;
             return "on signal " + signal + " (" + name + ")";
         }
         return "with code " + exitValue;

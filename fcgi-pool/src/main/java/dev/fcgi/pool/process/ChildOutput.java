@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /**
- * Reads one output pipe (stdout or stderr) of a child process on a virtual thread of its own, so that the child
+ * Reads one output pipe (stdout or stderr) of a child process on a small platform thread of its own, so that the child
  * never blocks on a full pipe. With {@code catch_workers_output} every line becomes a WARNING, as FPM writes it:
  * {@code [pool www] child 1234 said into stderr: "..."} (or the bare line without {@code decorate_workers_output});
  * lines longer than FPM's {@code log_limit} (1024) are split. Either way the last few lines are kept, so that a
@@ -21,6 +21,7 @@ final class ChildOutput {
     private static final Logger logger = LoggerFactory.getLogger(ChildOutput.class);
     static final int LINE_LIMIT = 1024;
     private static final int TAIL_LIMIT = 2048;
+    private static final long READER_STACK = 256 * 1024;
 
     private final String pool;
     private final long pid;
@@ -37,8 +38,9 @@ final class ChildOutput {
         this.stream = stream;
         this.sink = sink;
         this.decorate = decorate;
-        this.reader = Thread.ofVirtual().name("pool-" + pool + "-child-" + pid + "-" + stream)
-                .start(() -> pump(in));
+        // a platform thread: a virtual thread blocked in a pipe read would hold a carrier for the child's life
+        this.reader = Thread.ofPlatform().daemon().stackSize(READER_STACK)
+                .name("pool-" + pool + "-child-" + pid + "-" + stream).start(() -> pump(in));
     }
 
     /** Starts reading {@code in}, the child's {@code stream} ("stdout" or "stderr"). */

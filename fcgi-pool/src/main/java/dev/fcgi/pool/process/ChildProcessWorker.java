@@ -77,10 +77,10 @@ final class ChildProcessWorker implements PoolWorker {
         broken = true;
     }
 
-    /** The pool stopped the request (shutdownNow): the child leaves after it, and that is no failure. */
-    void markStopped() {
+    /** The child leaves after its current request, which is no failure (an abandoned or stopped request). */
+    void retire(String why) {
         broken = true;
-        slot.exited("stopped with its request", false);
+        slot.exited(why, false);
     }
 
     /**
@@ -121,20 +121,19 @@ final class ChildProcessWorker implements PoolWorker {
     @Override
     public void close() {
         closing = true;
+        boolean interrupted = Thread.interrupted();     // a stray interrupt must not skip the grace period
         client.close();
         if (process.isAlive()) {
             process.destroy();
-            try {
-                if (!process.waitFor(stopGrace.toNanos(), TimeUnit.NANOSECONDS)) {
-                    logger.warn("[pool {}] child {} still running {} ms after SIGTERM, sending SIGKILL",
-                            slot.poolName(), process.pid(), stopGrace.toMillis());
-                    process.destroyForcibly();
-                    process.waitFor(stopGrace.toNanos(), TimeUnit.NANOSECONDS);
-                }
-            } catch (InterruptedException e) {
+            if (!awaitExit(stopGrace)) {
+                logger.warn("[pool {}] child {} still running {} ms after SIGTERM, sending SIGKILL",
+                        slot.poolName(), process.pid(), stopGrace.toMillis());
                 process.destroyForcibly();
-                Thread.currentThread().interrupt();
+                awaitExit(stopGrace);
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         if (socketFile != null) {
             try {
@@ -142,6 +141,25 @@ final class ChildProcessWorker implements PoolWorker {
                 ChildReaper.forget(socketFile);
             } catch (IOException e) {
                 logger.debug("[pool {}] could not delete {}", slot.poolName(), socketFile, e);
+            }
+        }
+    }
+
+    /** Waits for the child's exit; an interrupt meanwhile is kept for later, not obeyed. */
+    private boolean awaitExit(Duration timeout) {
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            for (;;) {
+                try {
+                    return process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

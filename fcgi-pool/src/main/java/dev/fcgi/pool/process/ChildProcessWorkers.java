@@ -149,6 +149,12 @@ public final class ChildProcessWorkers implements WorkerFactory {
         return php;
     }
 
+    /** FPM's {@code .php .phar} for php-cgi, none for other programs. */
+    @Override
+    public List<String> defaultLimitExtensions() {
+        return php ? List.of(PoolConfig.DEFAULT_LIMIT_EXTENSIONS.split(" ")) : List.of();
+    }
+
     private static boolean isPhpCgi(String program) {
         return Path.of(program).getFileName().toString().startsWith("php-cgi");
     }
@@ -289,20 +295,25 @@ public final class ChildProcessWorkers implements WorkerFactory {
         }
     }
 
-    /** The private directory for the children's sockets: mode 0700, owned by the children's user. */
+    /**
+     * The private directory for the children's sockets: a directory of the JVM's own (mode 0711: nobody else may
+     * list, rename or replace what is in it) holding {@code run/}, mode 0700 and owned by the children's user.
+     */
     private synchronized Path runtimeDirectory() throws IOException {
         if (runtimeDirectory == null) {
             Path parent = runtimeParent != null ? runtimeParent : Path.of(System.getProperty("java.io.tmpdir"));
             Files.createDirectories(parent);
-            Path dir = Files.createTempDirectory(parent, "fcgi-children-",
+            Path top = Files.createTempDirectory(parent, "fcgi-children-");
+            Files.setPosixFilePermissions(top, PosixFilePermissions.fromString("rwx--x--x"));
+            Path dir = Files.createDirectory(top.resolve("run"),
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            top.toFile().deleteOnExit();
+            dir.toFile().deleteOnExit();
             if (dir.toString().length() + 24 > MAX_UNIX_PATH) {
-                Files.deleteIfExists(dir);
                 throw new ChildStartException("the runtime directory " + dir + " is too long for Unix socket paths ("
                         + MAX_UNIX_PATH + " bytes): set a shorter one, or use Socket.TCP");
             }
             privileges.own(dir);
-            dir.toFile().deleteOnExit();
             runtimeDirectory = dir;
         }
         return runtimeDirectory;

@@ -18,6 +18,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -46,20 +47,25 @@ final class ChildProxy implements FcgiHandler {
 
     @Override
     public void handle(FcgiRequest request, FcgiResponse response) throws Exception {
-        // an abort by the web server interrupts this thread; the answer's close then ends the child's request too
+        // an abort by the web server interrupts this thread
         CompletableFuture<FcgiClientResponse> sent = client.send(childRequest(request));
         FcgiClientResponse answer;
         try {
             answer = sent.get();
         } catch (InterruptedException e) {
-            sent.cancel(true);
-            if (!request.isAborted()) {
+            if (!sent.cancel(true)) {
+                sent.thenAccept(FcgiClientResponse::close);     // it arrived as we were interrupted: release it
+            }
+            if (request.isAborted()) {
+                abandoned("the web server aborted the request");
+            } else {
                 stopped(response, "interrupted before the child answered");
             }
             return;
-        } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+        } catch (ExecutionException | CancellationException e) {
             if (request.isAborted()) {
-                return;             // the web server gave up on the request; the server has ended it
+                abandoned("the web server aborted the request");
+                return;
             }
             failed(response, e.getCause() == null ? e : e.getCause());
             return;
@@ -98,6 +104,7 @@ final class ChildProxy implements FcgiHandler {
     }
 
     private void relay(FcgiRequest request, FcgiClientResponse answer, FcgiResponse response) throws Exception {
+        boolean writing = false;        // an I/O error while writing is the web server's, not the child's
         try {
             response.status(answer.status(), answer.reason());
             for (Map.Entry<String, String> header : answer.headers()) {
@@ -110,32 +117,46 @@ final class ChildProxy implements FcgiHandler {
             byte[] buffer = new byte[COPY_BUFFER];
             int n;
             while ((n = in.read(buffer)) >= 0) {
+                writing = true;
                 out.write(buffer, 0, n);
+                writing = false;
             }
             answer.end().get();
             String stderr = answer.stderr();
+            writing = true;
             if (!stderr.isEmpty()) {
                 response.stderr().write(stderr.getBytes(StandardCharsets.UTF_8));
             }
             response.appStatus(answer.appStatus());
             out.close();
-        } catch (RequestAbortedException e) {
-            // the web server aborted the request, or the pool terminated it: closing the answer ends the child's
-            // request too (php-cgi stops at its next output, as under FPM, unless ignore_user_abort is on)
         } catch (InterruptedException | InterruptedIOException e) {
-            if (!request.isAborted()) {
+            if (request.isAborted()) {
+                abandoned("the web server aborted the request");
+            } else {
                 stopped(response, "interrupted while relaying the child's answer");
             }
         } catch (IOException | ExecutionException e) {
-            if (!request.isAborted()) {
+            if (request.isAborted() || writing || e instanceof RequestAbortedException) {
+                abandoned("the web server went away: " + e);
+            } else {
                 failed(response, e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e);
             }
         }
     }
 
+    /**
+     * The web server gave up on the request (or stopped reading it): closing the answer closes the connection to
+     * the child, whose script may still run for a while (php-cgi stops at its next output, unless
+     * ignore_user_abort is on). The child is replaced rather than handed the next request while it is busy.
+     */
+    private void abandoned(String why) {
+        worker.retire("after its request was abandoned (" + why + ")");
+        logger.debug("[pool {}] {}: {}", worker.poolName(), worker, why);
+    }
+
     /** The pool stopped the request (request_terminate_timeout, or shutdownNow): the child is not reused. */
     private void stopped(FcgiResponse response, String what) {
-        worker.markStopped();
+        worker.retire("stopped with its request");
         response.terminate(503, "The pool stopped the request.");
         logger.debug("[pool {}] {}: {}", worker.poolName(), worker, what);
     }

@@ -19,12 +19,18 @@ final class Privileges {
     private static final Logger logger = LoggerFactory.getLogger(Privileges.class);
 
     private final Path setpriv;       // null when missing and not needed
+    private final boolean pdeathsig;  // setpriv knows --pdeathsig
     private final long uid;           // -1: the host's
     private final long gid;
     private final boolean knownUser;  // the user has a passwd entry: its supplementary groups are set
 
     private Privileges(Path setpriv, long uid, long gid, boolean knownUser) {
         this.setpriv = setpriv;
+        this.pdeathsig = setpriv != null && SystemTools.mentionsOption(setpriv, "--pdeathsig");
+        if (setpriv != null && !pdeathsig) {
+            logger.warn("{} has no --pdeathsig (util-linux before 2.33): children survive a JVM killed with SIGKILL",
+                    setpriv);
+        }
         this.uid = uid;
         this.gid = gid;
         this.knownUser = knownUser;
@@ -73,7 +79,7 @@ final class Privileges {
     /** The {@code setpriv ... --} prefix of a child's command line, or nothing without setpriv. */
     List<String> setprivArguments() {
         List<String> args = new ArrayList<>();
-        if (setpriv == null) {
+        if (setpriv == null || (uid < 0 && !pdeathsig)) {
             return args;
         }
         args.add(setpriv.toString());
@@ -82,8 +88,10 @@ final class Privileges {
             args.add("--regid=" + gid);
             args.add(knownUser ? "--init-groups" : "--clear-groups");
         }
-        args.add("--pdeathsig");      // after the uid change, which would clear it: setpriv sets it last
-        args.add("KILL");
+        if (pdeathsig) {
+            args.add("--pdeathsig");  // setpriv applies it after the uid change, which would clear it
+            args.add("KILL");
+        }
         args.add("--");
         return args;
     }

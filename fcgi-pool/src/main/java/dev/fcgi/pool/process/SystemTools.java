@@ -104,8 +104,18 @@ final class SystemTools {
                 });
     }
 
+    /** Whether {@code tool --help} mentions {@code option} (util-linux's setpriv has --pdeathsig since 2.33). */
+    static boolean mentionsOption(Path tool, String option) {
+        return runAll(tool.toString(), "--help").map(help -> help.contains(option)).orElse(false);
+    }
+
     /** Runs a short command and returns its first line of output, or empty when it fails. */
     private static Optional<String> run(String... command) {
+        return runAll(command).map(text -> text.lines().findFirst().orElse(""));
+    }
+
+    /** Runs a short command and returns its output, or empty when it fails. */
+    private static Optional<String> runAll(String... command) {
         Optional<Path> program = find(command[0]);
         if (program.isEmpty()) {
             return Optional.empty();
@@ -113,14 +123,13 @@ final class SystemTools {
         try {
             Process process = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
             process.getOutputStream().close();
-            byte[] out = process.getInputStream().readNBytes(4096);
+            byte[] out = process.getInputStream().readNBytes(65536);
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 return Optional.empty();
             }
             String text = new String(out, StandardCharsets.UTF_8).strip();
-            return process.exitValue() == 0 && !text.isEmpty() ? Optional.of(text.lines().findFirst().orElse(""))
-                    : Optional.empty();
+            return process.exitValue() == 0 && !text.isEmpty() ? Optional.of(text) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
         } catch (InterruptedException e) {

@@ -238,6 +238,25 @@ class ChildProcessWorkersTest {
     }
 
     @Test
+    @DisplayName("a request the web server aborts: its child, maybe still running the script, is replaced")
+    void abortedRequestRetiresItsChild() throws Exception {
+        app = PhpApp.create(dir);
+        app.serve(FcgiPool.builder("www").strategy(StaticStrategy.of(1))
+                .workers(children().stopGrace(Duration.ofMillis(300)).build()));
+        CompletableFuture<FcgiClientResponse> held = app.client.send(app.get("hold.php", "f=" + dir.resolve("x")));
+        Await.until(WAIT, () -> running(app).size() == 1, () -> "the held request runs: " + app.pool.snapshot());
+        long busy = running(app).get(0).pid();
+        held.cancel(true);          // our client aborts the request, as nginx does when its client goes away
+        Await.until(WAIT, () -> app.pids().size() == 1 && !app.pids().contains(busy)
+                        && app.pool.snapshot().workers().get(0).isIdle(),
+                () -> "a fresh child replaces " + busy + ", which still ran the aborted script: " + app.pool.snapshot());
+        try (FcgiClientResponse next = app.send(app.get("hello.php", "name=after"))) {
+            assertEquals("hello after", next.bodyAsString());
+        }
+        assertTrue(app.events.stream().noneMatch(e -> e.startsWith("exited failure")), app.events::toString);
+    }
+
+    @Test
     @DisplayName("a missing binary: a clear error, and retries that back off (100 ms, 200 ms, 400 ms...)")
     void missingBinaryBacksOff() throws Exception {
         app = PhpApp.create(dir);

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Thread confinement: {@link #connection} is guarded by the pool's lock; {@link #attempt}, {@link #refusals}
  * and {@link #closeRetried} are touched only on the event loop of the connection the exchange is bound to. The
  * outcome ({@link #succeeded}, {@link #fail}) happens once, from any thread, and user-visible futures complete on
- * the client's callback executor, never on an event loop.
+ * the client's callback executor (virtual threads unless the builder was given another executor).
  */
 final class Exchange {
 

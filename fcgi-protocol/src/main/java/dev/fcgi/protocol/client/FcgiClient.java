@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -61,7 +62,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Thread-safe. Futures and their dependent actions complete on the client's own (virtual) callback threads,
  * never on an event loop, so they may block (for example to read the body), unless
- * {@link Builder#callbackExecutor(java.util.concurrent.Executor)} says otherwise.
+ * {@link Builder#callbackExecutor(Executor)} says otherwise.
  *
  * @see <a href="https://fastcgi-archives.github.io/FastCGI_Specification.html">FastCGI 1.0</a>
  */
@@ -90,7 +91,7 @@ public final class FcgiClient implements AutoCloseable {
     final int maxResponseHeaderLength;
     final int responseBufferSize;
     final ExecutorService callbacks;          // body pumps, and callbacks when no executor was given
-    final java.util.concurrent.Executor completions;   // where futures complete
+    final Executor completions;               // where futures complete
     final ConnectionPool pool;
 
     private final Object probeLock = new Object();
@@ -352,7 +353,7 @@ public final class FcgiClient implements AutoCloseable {
         private Duration abortTimeout = Duration.ofSeconds(5);
         private int maxResponseHeaderLength = 64 * 1024;
         private int responseBufferSize = 256 * 1024;
-        private java.util.concurrent.Executor callbackExecutor;
+        private Executor callbackExecutor;
 
         private Builder() {
         }
@@ -454,12 +455,13 @@ public final class FcgiClient implements AutoCloseable {
 
         /**
          * Where the futures of {@link FcgiClient#send} and {@link FcgiClientResponse#end()} complete, and so where
-         * their dependent actions run. Default: a new virtual thread for each, so that they may block. A caller that
-         * only waits on the futures (a worker thread in {@code get()}) may pass {@code Runnable::run}: they then
-         * complete on the connection's event loop, one thread hop less per request, and dependent actions must not
-         * block.
+         * their dependent actions run; also where the client closes a request's body streams once they are no
+         * longer needed, and a response that arrived after its future was cancelled. Default: a new virtual thread
+         * for each, so that they may block. A caller that only waits on the futures (a worker thread in
+         * {@code get()}) may pass {@code Runnable::run}: they then complete on the connection's event loop, one
+         * thread hop less per request, and nothing run there may block. The client never shuts the executor down.
          */
-        public Builder callbackExecutor(java.util.concurrent.Executor executor) {
+        public Builder callbackExecutor(Executor executor) {
             this.callbackExecutor = Objects.requireNonNull(executor, "executor");
             return this;
         }

@@ -118,7 +118,8 @@ public final class FcgiClientResponse implements AutoCloseable {
 
     /**
      * Completes with the application's END_REQUEST when the response ends, or exceptionally when it fails first.
-     * Dependent actions run on the client's callback threads, never on an event loop.
+     * Dependent actions run on the client's callback executor: new virtual threads by default, never an event loop
+     * (see {@link FcgiClient.Builder#callbackExecutor}).
      */
     public CompletableFuture<FcgiEndRequest> end() {
         return end;
