@@ -1,5 +1,9 @@
 package dev.fcgi.examples;
 
+import dev.fcgi.examples.cookbook.CookbookServer;
+import dev.fcgi.examples.cookbook.FinishExample;
+import dev.fcgi.examples.cookbook.RequestExample;
+import dev.fcgi.examples.cookbook.StreamingExample;
 import dev.fcgi.examples.demo.DemoExample;
 import dev.fcgi.examples.echo.EchoExample;
 import dev.fcgi.examples.hello.HelloExample;
@@ -22,7 +26,13 @@ public final class Examples {
             "hello", new Example("the README's example: Hello, World!", HelloExample::main),
             "php", new Example("php-fpm's job: a pool of php-cgi child processes (--pm, --max-children, ...)",
                     PhpExample::main),
-            "pool", new Example("a dynamic pool of worker threads with /status and /ping", PoolExample::main)));
+            "pool", new Example("a dynamic pool of worker threads with /status and /ping", PoolExample::main),
+            "request", new Example("reads params, headers and a POST body (the cookbook's RequestExample)",
+                    args -> CookbookServer.serve(new RequestExample(), args)),
+            "stream", new Example("streams a large response: ?lines=N (StreamingExample)",
+                    args -> CookbookServer.serve(new StreamingExample(), args)),
+            "finish", new Example("answers 202 first, then works: finish() (FinishExample)",
+                    args -> CookbookServer.serve(new FinishExample(), args))));
 
     private Examples() {
     }
