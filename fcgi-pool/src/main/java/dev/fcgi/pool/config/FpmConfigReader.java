@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Reads a php-fpm.conf and the files it includes as php-fpm does ({@code fpm_conf_load_ini_file} and its
@@ -87,8 +88,9 @@ final class FpmConfigReader {
     }
 
     private void readFile(Path file, Location from) throws FpmConfigException {
-        if (includes.size() >= MAX_INCLUDE_DEPTH) {
-            String chain = includes.stream().map(l -> l.file() + ":" + l.line()).collect(Collectors.joining(" > "));
+        if (from != null && includes.size() + 2 > MAX_INCLUDE_DEPTH) {    // this file would be the 6th open
+            String chain = Stream.concat(includes.stream(), Stream.of(from)).map(l -> l.file() + ":" + l.line())
+                    .collect(Collectors.joining(" > "));
             throw new FpmConfigException(from, "failed to include more than " + MAX_INCLUDE_DEPTH
                     + " files recursively (" + chain + " > " + file + ")");
         }
@@ -101,7 +103,7 @@ final class FpmConfigReader {
                     : new FpmConfigException(from, "Unable to include " + file + ": " + detail);
         }
         if (from != null) {
-            includes.push(from);
+            includes.addLast(from);
         }
         try {
             for (IniStatement statement : ini.read(file, text)) {
@@ -113,7 +115,7 @@ final class FpmConfigReader {
             }
         } finally {
             if (from != null) {
-                includes.pop();
+                includes.removeLast();
             }
         }
     }
