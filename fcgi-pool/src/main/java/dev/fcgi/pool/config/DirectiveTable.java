@@ -5,7 +5,6 @@ import dev.fcgi.pool.PoolConfigException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The directives of one kind of section: each FPM name (matched in any case, as php-fpm's {@code strcasecmp}) with
@@ -32,11 +31,6 @@ final class DirectiveTable<S> {
     /** Whether {@code key} is a directive of this table, in any case. */
     boolean has(String key) {
         return setters.containsKey(key.toLowerCase(Locale.ROOT));
-    }
-
-    /** The directive names, in the order added. */
-    Set<String> names() {
-        return setters.keySet();
     }
 
     /**

@@ -140,7 +140,7 @@ final class FpmConfigReader {
             throw new FpmConfigException(s.where(), "a pool section needs a name: []");
         }
         current = pools.computeIfAbsent(name.toLowerCase(Locale.ROOT),
-                k -> new PoolSection(name, s.where(), environment));
+                k -> new PoolSection(name, environment));
     }
 
     private void entry(IniStatement.Entry e) throws FpmConfigException {
@@ -230,7 +230,7 @@ final class FpmConfigReader {
                         throw new FpmConfigException(where, "empty value");
                     }
                     current.builder.env(key, current.string(value));
-                    current.childOnly("env[" + key + "]", where);
+                    current.childOnly("env[" + key + "]");
                 }
                 case "php_value" -> current.php(name, key, current.string(value), false, where);
                 case "php_admin_value" -> current.php(name, key, current.string(value), true, where);
@@ -264,7 +264,7 @@ final class FpmConfigReader {
         List<String> poolNotices = new ArrayList<>(section.notices);
         poolNotices.addAll(config.notices());
         if (handler != null) {
-            section.childDirectives.keySet().forEach(d -> poolNotices.add("[pool " + name + "] " + d
+            section.childDirectives.forEach(d -> poolNotices.add("[pool " + name + "] " + d
                     + " does not apply to a Java handler pool; ignored"));
         }
         return new FpmPool(config, handler, command, poolNotices);

@@ -19,11 +19,11 @@ final class PoolDirectives {
             .add("prefix", (p, v, at) -> p.prefix(v, at))
             .add("user", (p, v, at) -> {
                 p.builder.user(p.string(v));
-                p.childOnly("user", at);
+                p.childOnly("user");
             })
             .add("group", (p, v, at) -> {
                 p.builder.group(p.string(v));
-                p.childOnly("group", at);
+                p.childOnly("group");
             })
             .add("listen", (p, v, at) -> p.listen(v, at))
             .add("listen.backlog", (p, v, at) -> p.builder.listenBacklog(FpmValues.integer(v)))
@@ -41,7 +41,7 @@ final class PoolDirectives {
             })
             .add("process.priority", (p, v, at) -> {
                 p.builder.processPriority(FpmValues.integer(v));
-                p.childOnly("process.priority", at);
+                p.childOnly("process.priority");
             })
             .add("process.dumpable", (p, v, at) -> {
                 FpmValues.bool(v);
@@ -70,27 +70,27 @@ final class PoolDirectives {
                     (p, v, at) -> p.builder.requestTerminateTimeoutTrackFinished(FpmValues.bool(v)))
             .add("rlimit_files", (p, v, at) -> {
                 p.builder.rlimitFiles(FpmValues.integer(v));
-                p.childOnly("rlimit_files", at);
+                p.childOnly("rlimit_files");
             })
             .add("rlimit_core", (p, v, at) -> {
                 long core = FpmValues.rlimitCore(v);
                 p.builder.rlimitCore(core < 0 ? "unlimited" : Long.toString(core));
-                p.childOnly("rlimit_core", at);
+                p.childOnly("rlimit_core");
             })
             .add("chroot", (p, v, at) -> unsupportedString(p, "chroot", v, at,
                     "the pool's socket and php-cgi would have to be inside the jail"))
             .add("chdir", (p, v, at) -> p.chdir(v, at))
             .add("catch_workers_output", (p, v, at) -> {
                 p.builder.catchWorkersOutput(FpmValues.bool(v));
-                p.childOnly("catch_workers_output", at);
+                p.childOnly("catch_workers_output");
             })
             .add("decorate_workers_output", (p, v, at) -> {
                 p.builder.decorateWorkersOutput(FpmValues.bool(v));
-                p.childOnly("decorate_workers_output", at);
+                p.childOnly("decorate_workers_output");
             })
             .add("clear_env", (p, v, at) -> {
                 p.builder.clearEnv(FpmValues.bool(v));
-                p.childOnly("clear_env", at);
+                p.childOnly("clear_env");
             })
             .add("security.limit_extensions", (p, v, at) -> p.builder.securityLimitExtensions(p.string(v)))
             .add("apparmor_hat", (p, v, at) -> unsupportedString(p, "apparmor_hat", v, at,

@@ -6,10 +6,9 @@ import dev.fcgi.pool.PoolConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -35,11 +34,11 @@ final class PoolSection {
     }
 
     final String name;
-    final Location opened;
     final PoolConfig.Builder builder;
     final List<String> notices = new ArrayList<>();
     /** The directives that only set up child processes, as written ({@code user}, {@code env[X]}...), in order. */
-    final Map<String, Location> childDirectives = new LinkedHashMap<>();
+    final Set<String> childDirectives = new LinkedHashSet<>();
+    private final Function<String, String> environment;
     private final List<PhpSetting> php = new ArrayList<>();
     private Written prefix;
     private Written listen;
@@ -47,14 +46,12 @@ final class PoolSection {
     private Written accessLog;
     private Written slowlog;
     private Written chdir;
-    private final Function<String, String> environment;
     private Written handler;
     private List<String> command = List.of();
     private Location commandAt;
 
-    PoolSection(String name, Location opened, Function<String, String> environment) {
+    PoolSection(String name, Function<String, String> environment) {
         this.name = name;
-        this.opened = opened;
         this.environment = environment;
         this.builder = PoolConfig.builder(name);
     }
@@ -90,7 +87,7 @@ final class PoolSection {
 
     void chdir(String value, Location where) throws FpmValues.BadValue {
         chdir = new Written(string(value), where);
-        childOnly("chdir", where);
+        childOnly("chdir");
     }
 
     void handler(String value, Location where) throws FpmValues.BadValue {
@@ -104,8 +101,8 @@ final class PoolSection {
     }
 
     /** Notes a directive that only child processes use, for the notices of a handler pool. */
-    void childOnly(String directive, Location where) {
-        childDirectives.put(directive, where);
+    void childOnly(String directive) {
+        childDirectives.add(directive);
     }
 
     /** A directive FPM has and this pool does not apply: kept out of the configuration, with a notice. */
@@ -116,7 +113,7 @@ final class PoolSection {
     /** {@code php_value[name]} and the like; {@code value} is already "1"/"0" for a flag. */
     void php(String directive, String key, String value, boolean admin, Location where) {
         php.add(new PhpSetting(directive, key, value, admin, where));
-        childOnly(directive + "[" + key + "]", where);
+        childOnly(directive + "[" + key + "]");
     }
 
     /**
