@@ -19,14 +19,16 @@ import java.util.function.Function;
  * <pre>{@code
  * FpmConfig conf = FpmConfig.load(Path.of("/etc/php/8.2/fpm/php-fpm.conf"));
  * conf.notices().forEach(System.err::println);
- * FcgiPoolManager manager = FcgiPoolManager.builder().processMax(conf.global().processMax()).build()
+ * FpmGlobalConfig global = conf.global();
+ * FcgiPoolManager manager = FcgiPoolManager.builder().processMax(global.processMax())
+ *         .emergencyRestart(global.emergencyRestartThreshold(), global.emergencyRestartInterval()).build()
  *         .start(conf.definitions(MyApp.class.getClassLoader()));
  * }</pre>
  *
- * <p>The syntax is php-fpm's (PHP's INI scanner, line by line; see {@code README}: quotes, {@code ;} comments,
- * {@code key[sub]}, {@code ${VAR}}, {@code $pool}, {@code include} globs), and so are the errors, with the file and
- * line: {@code [/etc/php/8.2/fpm/pool.d/www.conf:12] unknown entry 'pm.foo'}. Each pool also names what its workers
- * run, with one of two keys of our own:
+ * <p>The syntax is php-fpm's (PHP's INI scanner, line by line: {@code ;} comments, {@code "..."} and {@code '...'}
+ * values, {@code key[sub]}, {@code ${VAR}} from the environment, {@code $pool}, {@code include} globs), and so are
+ * the errors, with the file and line: {@code [/etc/php/8.2/fpm/pool.d/www.conf:12] unknown entry 'pm.foo'}. Each
+ * pool also names what its workers run, with one of two keys of our own:
  * <ul>
  *   <li>{@code handler = com.example.MyHandler}: in-JVM workers, each a new instance of that public class, which
  *       implements {@link dev.fcgi.protocol.server.FcgiHandler} and has a public no-argument constructor;</li>

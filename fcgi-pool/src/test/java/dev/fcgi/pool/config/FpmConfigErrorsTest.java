@@ -180,4 +180,12 @@ class FpmConfigErrorsTest {
         assertEquals("[" + loop + ":1] failed to include more than 5 files recursively (" + chain + " > " + loop
                 + ")", errorAtLine8("include = loop.conf"));
     }
+
+    @Test
+    @DisplayName("after an include, lines are the including file's own (php-fpm counts on from the included file)")
+    void lineAfterInclude() {
+        ConfFiles.write(dir, "long.conf", "[www]\n\n\n\n\n\n\n\n\n");
+        assertEquals("[" + dir.resolve("php-fpm.conf") + ":3] unknown entry 'pm.foo'",
+                error("[global]\ninclude = long.conf\npm.foo = 1\n").getMessage(), "php-fpm 8.2 says line 11");
+    }
 }

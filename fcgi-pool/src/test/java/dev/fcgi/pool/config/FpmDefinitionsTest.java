@@ -54,6 +54,9 @@ class FpmDefinitionsTest {
     void handlerPoolServes() throws Exception {
         FpmConfig conf = FpmConfig.load(write("""
                 [global]
+                process.max = 8
+                emergency_restart_threshold = 10
+                emergency_restart_interval = 1m
                 [www]
                 listen = $pool.sock
                 pm = static
@@ -64,13 +67,17 @@ class FpmDefinitionsTest {
         List<PoolDefinition> definitions = conf.definitions(loader);
         assertEquals(before, HelloHandler.INSTANCES.get(), "definitions() creates no handler");
         assertEquals(dir.resolve("www.sock").toString(), definitions.get(0).config().listen());
-        try (FcgiPoolManager manager = FcgiPoolManager.builder().build().start(definitions);
+        FpmGlobalConfig global = conf.global();
+        try (FcgiPoolManager manager = FcgiPoolManager.builder().processMax(global.processMax())
+                .emergencyRestart(global.emergencyRestartThreshold(), global.emergencyRestartInterval()).build()
+                .start(definitions);
              RawFcgiConnection conn = RawFcgiConnection.connect(UnixDomainSocketAddress.of(dir.resolve("www.sock")))
                      .timeout(Duration.ofSeconds(30))) {
             conn.request(1, true, Map.of("REQUEST_METHOD", "GET", "SCRIPT_NAME", "/"), new byte[0]);
             RawFcgiConnection.Response response = conn.readResponse(1);
             assertTrue(response.body().startsWith("hello from handler "), response.body());
             assertEquals(2, manager.pool("www").status().totalProcesses());
+            assertEquals(8, manager.processBudget().max());
         }
         assertTrue(HelloHandler.INSTANCES.get() >= before + 2, "one instance per worker");
     }
