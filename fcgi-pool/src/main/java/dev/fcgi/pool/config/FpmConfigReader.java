@@ -106,13 +106,13 @@ final class FpmConfigReader {
             includes.addLast(from);
         }
         try {
-            for (IniStatement statement : ini.read(file, text)) {
+            ini.read(file, text, statement -> {
                 if (statement instanceof IniStatement.Section s) {
                     section(s);
                 } else {
                     entry((IniStatement.Entry) statement);
                 }
-            }
+            });
         } finally {
             if (from != null) {
                 includes.removeLast();

@@ -56,18 +56,38 @@ final class IniReader {
         this.notices = notices;
     }
 
-    /** The statements of {@code text}, the content of {@code file}, in order. */
-    List<IniStatement> read(Path file, String text) throws FpmConfigException {
-        List<IniStatement> out = new ArrayList<>();
+    /** Receives the statements, each line's as soon as that line is scanned. */
+    @FunctionalInterface
+    interface Handler {
+        void statement(IniStatement statement) throws FpmConfigException;
+    }
+
+    /**
+     * Scans {@code text}, the content of {@code file}, and hands each line's statements to {@code handler} before it
+     * scans the next line, as php-fpm does: an error in an earlier line comes before a syntax error in a later one,
+     * and an {@code include} is read where it stands.
+     */
+    void read(Path file, String text, Handler handler) throws FpmConfigException {
         String[] lines = text.split("\n", -1);
+        List<IniStatement> statements = new ArrayList<>();
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i];
             if (line.endsWith("\r")) {
                 line = line.substring(0, line.length() - 1);
             }
-            new Line(new Location(file, i + 1), line).scan(out);
+            statements.clear();
+            new Line(new Location(file, i + 1), line).scan(statements);
+            for (IniStatement statement : statements) {
+                handler.statement(statement);
+            }
         }
-        return out;
+    }
+
+    /** The statements of {@code text}, in order. */
+    List<IniStatement> read(Path file, String text) throws FpmConfigException {
+        List<IniStatement> all = new ArrayList<>();
+        read(file, text, all::add);
+        return all;
     }
 
     /** The scanner of one line. */

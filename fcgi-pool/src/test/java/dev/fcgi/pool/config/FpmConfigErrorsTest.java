@@ -188,4 +188,11 @@ class FpmConfigErrorsTest {
         assertEquals("[" + dir.resolve("php-fpm.conf") + ":3] unknown entry 'pm.foo'",
                 error("[global]\ninclude = long.conf\npm.foo = 1\n").getMessage(), "php-fpm 8.2 says line 11");
     }
+
+    @Test
+    @DisplayName("the first error in file order wins, a syntax error further down included")
+    void firstErrorWins() {
+        assertEquals("[" + dir.resolve("php-fpm.conf") + ":8] unknown entry 'pm.foo'",
+                error(ConfFiles.BASE + "pm.foo = 1\nenv[X] = a=b\n").getMessage());
+    }
 }
