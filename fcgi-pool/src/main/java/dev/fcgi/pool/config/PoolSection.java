@@ -1,5 +1,6 @@
 package dev.fcgi.pool.config;
 
+import dev.fcgi.pool.PhpIniSetting;
 import dev.fcgi.pool.PoolConfig;
 import dev.fcgi.pool.PoolConfigException;
 
@@ -110,8 +111,17 @@ final class PoolSection {
         notices.add(where + " [pool " + name + "] '" + directive + "' is not supported: " + why + "; ignored");
     }
 
-    /** {@code php_value[name]} and the like; {@code value} is already "1"/"0" for a flag. */
-    void php(String directive, String key, String value, boolean admin, Location where) {
+    /**
+     * {@code php_value[name]} and the like; {@code value} is already "1"/"0" for a flag.
+     *
+     * @throws FpmValues.BadValue for a name or value php-cgi could not take as a {@code -d} option
+     */
+    void php(String directive, String key, String value, boolean admin, Location where) throws FpmValues.BadValue {
+        try {
+            new PhpIniSetting(key, value, admin);
+        } catch (IllegalArgumentException e) {
+            throw new FpmValues.BadValue(e.getMessage());
+        }
         php.add(new PhpSetting(directive, key, value, admin, where));
         childOnly(directive + "[" + key + "]");
     }
@@ -124,13 +134,7 @@ final class PoolSection {
      *                            directory}, and every check of {@code build()})
      */
     PoolConfig build(Path base) throws FpmConfigException {
-        Path dir = prefix == null || prefix.value().isEmpty() ? base : base.resolve(prefix.value());
-        if (dir != base) {
-            if (!Files.isDirectory(dir)) {
-                throw new FpmConfigException("[pool " + name + "] the prefix '" + dir
-                        + "' does not exist or is not a directory");
-            }
-        }
+        Path dir = poolPrefix(base);
         try {
             if (listen != null) {
                 apply(listen, () -> builder.listen(socketPath(listen.value(), dir)));
@@ -153,24 +157,31 @@ final class PoolSection {
                 boolean isPath = PHP_PATH_SETTINGS.contains(s.name().toLowerCase(Locale.ROOT))
                         && !value.isEmpty() && !value.startsWith("/") && !value.equalsIgnoreCase("syslog");
                 String resolved = isPath ? dir.resolve(value).toString() : value;
-                try {
+                apply(s.where(), () -> {
                     if (s.admin()) {
                         builder.phpAdminValue(s.name(), resolved);
                     } else {
                         builder.phpValue(s.name(), resolved);
                     }
-                } catch (PoolConfigException e) {
-                    FpmConfigException error = new FpmConfigException(s.where(), "error while parsing '"
-                            + s.directive() + "[" + s.name() + "]' : " + e.getMessage().substring(
-                            ("[pool " + name + "] ").length()));
-                    error.initCause(e);
-                    throw error;
-                }
+                });
             }
             return builder.build();
         } catch (PoolConfigException e) {
             throw new FpmConfigException(e.getMessage(), e);
         }
+    }
+
+    /** The pool's {@code prefix} resolved against {@code base}, or {@code base} without one. */
+    private Path poolPrefix(Path base) throws FpmConfigException {
+        if (prefix == null || prefix.value().isEmpty()) {
+            return base;
+        }
+        Path dir = base.resolve(prefix.value());
+        if (!Files.isDirectory(dir)) {
+            throw new FpmConfigException("[pool " + name + "] the prefix '" + dir
+                    + "' does not exist or is not a directory");
+        }
+        return dir;
     }
 
     /** The {@code handler} class name, or {@code null}. */
@@ -198,10 +209,14 @@ final class PoolSection {
     }
 
     private static void apply(Written set, Step step) throws FpmConfigException {
+        apply(set.where(), step);
+    }
+
+    private static void apply(Location where, Step step) throws FpmConfigException {
         try {
             step.run();
         } catch (PoolConfigException e) {
-            throw DirectiveTable.located(set.where(), e);
+            throw DirectiveTable.located(where, e);
         }
     }
 

@@ -62,6 +62,7 @@ class FpmConfigErrorsTest {
         cases.put("access.suppress_path[] = a", "Values provided to field 'access.suppress_path' must begin with '/'");
         cases.put("php_admin_flag[log_errors] = maybe",
                 "error while parsing 'php_admin_flag[log_errors]' : invalid boolean value");
+        cases.put("php_value[a=b] = 1", "error while parsing 'php_value[a=b]' : invalid PHP INI name 'a=b'");
         cases.put("env[X] = a | b", "error while parsing 'env[X]' : 'a | b' is a PHP expression (| & ^ ~ ! ( )),"
                 + " which only php_value and php_admin_value take: quote the value");
         cases.put("key", "syntax error: 'key' has no '= value' (php-fpm: value is NULL for a ZEND_INI_PARSER_ENTRY)");
