@@ -60,7 +60,7 @@ final class PoolDirectives {
             .add("ping.path", (p, v, at) -> p.builder.pingPath(p.string(v)))
             .add("ping.response", (p, v, at) -> p.builder.pingResponse(p.string(v)))
             .add("access.log", (p, v, at) -> p.accessLog(v, at))
-            .add("access.format", (p, v, at) -> p.builder.accessFormat(p.string(v)))
+            .add("access.format", (p, v, at) -> p.accessFormat(v, at))
             .add("slowlog", (p, v, at) -> p.slowlog(v, at))
             .add("request_slowlog_timeout", (p, v, at) -> p.builder.requestSlowlogTimeout(FpmValues.time(v)))
             .add("request_slowlog_trace_depth",

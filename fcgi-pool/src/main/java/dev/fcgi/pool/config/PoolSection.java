@@ -1,5 +1,6 @@
 package dev.fcgi.pool.config;
 
+import dev.fcgi.pool.AccessLogFormat;
 import dev.fcgi.pool.PhpIniSetting;
 import dev.fcgi.pool.PoolConfig;
 import dev.fcgi.pool.PoolConfigException;
@@ -80,6 +81,18 @@ final class PoolSection {
 
     void accessLog(String value, Location where) throws FpmValues.BadValue {
         accessLog = new Written(string(value), where);
+    }
+
+    /** {@code access.format}, checked at its line as php-fpm checks it at start ({@code fpm_log_write}). */
+    void accessFormat(String value, Location where) throws FpmValues.BadValue, FpmConfigException {
+        String format = string(value);
+        try {
+            AccessLogFormat.parse(format);
+        } catch (IllegalArgumentException e) {
+            throw new FpmConfigException(where, "[pool " + name + "] wrong format for access.format '" + format
+                    + "': " + e.getMessage());
+        }
+        builder.accessFormat(format);
     }
 
     void slowlog(String value, Location where) throws FpmValues.BadValue {

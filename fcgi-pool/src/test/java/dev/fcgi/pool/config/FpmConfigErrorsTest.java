@@ -77,6 +77,8 @@ class FpmConfigErrorsTest {
         cases.put("listen = 127.0.0.1:99999", "[pool www] invalid port value '99999'");
         cases.put("pm.status_path = status", "[pool www] the status path 'status' must start with a '/'");
         cases.put("process.priority = 30", "[pool www] process.priority must be included into [-19,20]");
+        cases.put("access.format = \"%R %Z\"", "[pool www] wrong format for access.format '%R %Z': Invalid token in"
+                + " the access.format (%Z)");
         cases.put("request_slowlog_trace_depth = -1",
                 "[pool www] 'request_slowlog_trace_depth' (-1) must be a positive value");
         String at = "[" + dir.resolve("php-fpm.conf") + ":8] ";
