@@ -6,6 +6,7 @@ import dev.fcgi.examples.cookbook.RequestExample;
 import dev.fcgi.examples.cookbook.StreamingExample;
 import dev.fcgi.examples.demo.DemoExample;
 import dev.fcgi.examples.echo.EchoExample;
+import dev.fcgi.examples.fpm.FpmDaemon;
 import dev.fcgi.examples.hello.HelloExample;
 import dev.fcgi.examples.php.PhpExample;
 import dev.fcgi.examples.pool.PoolExample;
@@ -19,20 +20,23 @@ import java.util.TreeMap;
  */
 public final class Examples {
 
-    private static final Map<String, Example> EXAMPLES = new TreeMap<>(Map.of(
-            "demo", new Example("starts the echo server and talks to it with FcgiClient (--exit to stop after)",
-                    DemoExample::main),
-            "echo", new Example("answers every request with a JSON description of what arrived", EchoExample::main),
-            "hello", new Example("the README's example: Hello, World!", HelloExample::main),
-            "php", new Example("php-fpm's job: a pool of php-cgi child processes (--pm, --max-children, ...)",
-                    PhpExample::main),
-            "pool", new Example("a dynamic pool of worker threads with /status and /ping", PoolExample::main),
-            "request", new Example("reads params, headers and a POST body (the cookbook's RequestExample)",
-                    args -> CookbookServer.serve(new RequestExample(), args)),
-            "stream", new Example("streams a large response: ?lines=N (StreamingExample)",
-                    args -> CookbookServer.serve(new StreamingExample(), args)),
-            "finish", new Example("answers 202 first, then works: finish() (FinishExample)",
-                    args -> CookbookServer.serve(new FinishExample(), args))));
+    private static final Map<String, Example> EXAMPLES = new TreeMap<>(Map.ofEntries(
+            Map.entry("demo", new Example(
+                    "starts the echo server and talks to it with FcgiClient (--exit to stop after)", DemoExample::main)),
+            Map.entry("echo", new Example("answers every request with a JSON description of what arrived",
+                    EchoExample::main)),
+            Map.entry("hello", new Example("the README's example: Hello, World!", HelloExample::main)),
+            Map.entry("php", new Example("php-fpm's job: a pool of php-cgi child processes (--pm, --max-children, ...)",
+                    PhpExample::main)),
+            Map.entry("pool", new Example("a dynamic pool of worker threads with /status and /ping", PoolExample::main)),
+            Map.entry("request", new Example("reads params, headers and a POST body (the cookbook's RequestExample)",
+                    args -> CookbookServer.serve(new RequestExample(), args))),
+            Map.entry("stream", new Example("streams a large response: ?lines=N (StreamingExample)",
+                    args -> CookbookServer.serve(new StreamingExample(), args))),
+            Map.entry("finish", new Example("answers 202 first, then works: finish() (FinishExample)",
+                    args -> CookbookServer.serve(new FinishExample(), args))),
+            Map.entry("fpm", new Example("php-fpm's daemon: pools from a php-fpm.conf (-y FILE, -t, -g, -s; -h)",
+                    FpmDaemon::main))));
 
     private Examples() {
     }

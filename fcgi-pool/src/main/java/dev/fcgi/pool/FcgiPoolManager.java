@@ -118,7 +118,7 @@ public final class FcgiPoolManager implements AutoCloseable {
                 listen(slot, config);
             }
             definitions = List.copyOf(pools);
-            logger.info("ready to handle connections: {} pool(s), process.max {}", slots.size(),
+            logger.info("started {} pool(s), process.max {}", slots.size(),
                     budget.max() == 0 ? "unlimited" : budget.max());
             return this;
         } catch (IOException | RuntimeException e) {

@@ -130,6 +130,7 @@ public final class FpmDaemon {
             config = FpmConfig.loader().prefix(options.prefix()).load(options.config());
             applyLog(config.global());
             config.notices().forEach(notice -> logger.info("{}", notice));
+            logger.info("fpm is running, pid {}", ProcessHandle.current().pid());
             FcgiPoolManager.Builder builder = FcgiPoolManager.builder().processMax(config.global().processMax());
             if (config.global().emergencyRestartThreshold() > 0
                     && !config.global().emergencyRestartInterval().isZero()) {
@@ -146,7 +147,6 @@ public final class FpmDaemon {
         Thread hook = Thread.ofPlatform().name("fpm-terminate").unstarted(this::terminate);
         Runtime.getRuntime().addShutdownHook(hook);
         FpmSignals.install(this::reload, this::gracefulStop, this::reopenLogs);
-        logger.info("fpm is running, pid {}", ProcessHandle.current().pid());
         logger.info("ready to handle connections");
         stopped.await();
         return 0;
