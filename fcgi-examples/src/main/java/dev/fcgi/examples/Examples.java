@@ -5,6 +5,7 @@ import dev.fcgi.examples.cookbook.FinishExample;
 import dev.fcgi.examples.cookbook.RequestExample;
 import dev.fcgi.examples.cookbook.StreamingExample;
 import dev.fcgi.examples.demo.DemoExample;
+import dev.fcgi.examples.demo.TourExample;
 import dev.fcgi.examples.echo.EchoExample;
 import dev.fcgi.examples.fpm.FpmDaemon;
 import dev.fcgi.examples.hello.HelloExample;
@@ -21,8 +22,10 @@ import java.util.TreeMap;
 public final class Examples {
 
     private static final Map<String, Example> EXAMPLES = new TreeMap<>(Map.ofEntries(
-            Map.entry("demo", new Example(
-                    "starts the echo server and talks to it with FcgiClient (--exit to stop after)", DemoExample::main)),
+            Map.entry("demo", new Example("the README's demo: a Java pool and a php-cgi pool behind HTTP gateways on"
+                    + " 127.0.0.1:8080 and :8081", DemoExample::main)),
+            Map.entry("tour", new Example(
+                    "starts the echo server and talks to it with FcgiClient (--exit to stop after)", TourExample::main)),
             Map.entry("echo", new Example("answers every request with a JSON description of what arrived",
                     EchoExample::main)),
             Map.entry("hello", new Example("the README's example: Hello, World!", HelloExample::main)),

@@ -1,130 +1,202 @@
 package dev.fcgi.examples.demo;
 
-import dev.fcgi.examples.echo.EchoHandler;
-import dev.fcgi.protocol.FcgiConstants;
-import dev.fcgi.protocol.FcgiTransport;
-import dev.fcgi.protocol.client.FcgiClient;
-import dev.fcgi.protocol.client.FcgiClientRequest;
-import dev.fcgi.protocol.client.FcgiClientResponse;
-import dev.fcgi.protocol.server.FcgiServer;
+import dev.fcgi.pool.FcgiPoolManager;
+import dev.fcgi.pool.config.FpmConfig;
+import dev.fcgi.protocol.gateway.HttpGateway;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.security.MessageDigest;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 
 /**
- * The README's demo: starts the echo server on 127.0.0.1:9000 (another free port when 9000 is taken), talks to it
- * with {@link FcgiClient} (GET_VALUES, a GET, a 1 MB POST, 100 multiplexed requests on one connection, a streamed
- * 50 MB response), prints what to try with cgi-fcgi and nginx, and serves until stopped. {@code --exit} stops
- * after the tour.
+ * The README's demo ({@code mvn -Pdemo verify -DskipTests}): an embedded php-fpm.conf with a dynamic pool of the
+ * Java application {@link DemoApp} on 127.0.0.1:9000 and, when php-cgi is installed, an ondemand pool of php-cgi
+ * children on 127.0.0.1:9001 serving the PHP scripts of the demo folder; an {@link HttpGateway} in front of each
+ * (127.0.0.1:8080 and 127.0.0.1:8081), so that curl can talk to them without nginx. A port that is taken is
+ * replaced by a free one. It prints what to try, and serves until stopped.
  */
-public final class DemoExample {
+public final class DemoExample implements AutoCloseable {
 
-    private DemoExample() {
+    private final Path directory;
+    private final FcgiPoolManager manager;
+    private final List<HttpGateway> gateways;
+    private final List<String> tryThis;
+
+    private DemoExample(Path directory, FcgiPoolManager manager, List<HttpGateway> gateways, List<String> tryThis) {
+        this.directory = directory;
+        this.manager = manager;
+        this.gateways = gateways;
+        this.tryThis = tryThis;
     }
 
     public static void main(String[] args) throws Exception {
-        boolean exit = List.of(args).contains("--exit");
-        FcgiServer server = start();
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "fcgi-shutdown"));
-        tour(server, System.out);
-        if (exit) {
-            server.close();
-            return;
-        }
-        server.awaitClose();
+        DemoExample demo = start(9000, 8080, 9001, 8081);
+        Runtime.getRuntime().addShutdownHook(new Thread(demo::close, "demo-stop"));
+        demo.print(System.out);
+        demo.gateways.get(0).awaitClose();
     }
 
-    static FcgiServer start() throws IOException {
+    /** Starts the demo on the given ports (each replaced by a free one when taken). */
+    public static DemoExample start(int appPort, int appHttpPort, int phpPort, int phpHttpPort) throws IOException {
+        Path dir = Files.createTempDirectory("fcgi-demo-");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));   // php-cgi may run as nobody
+        Optional<String> phpCgi = find("php-cgi8.2", "php-cgi");
+        int app = free(appPort);
+        StringBuilder conf = new StringBuilder("""
+                ; the demo's php-fpm.conf: FPM's directives, plus handler = / command = for what serves a pool
+                [global]
+                process.max = 16
+
+                [app]
+                handler = dev.fcgi.examples.demo.DemoApp
+                listen = 127.0.0.1:%d
+                pm = dynamic
+                pm.max_children = 8
+                pm.start_servers = 2
+                pm.min_spare_servers = 1
+                pm.max_spare_servers = 3
+                pm.status_path = /status
+                ping.path = /ping
+                """.formatted(app));
+        Path php = dir.resolve("php");
+        int phpFcgi = -1;
+        if (phpCgi.isPresent()) {
+            phpFcgi = free(phpPort);
+            copyScripts(php);
+            conf.append("""
+
+                    [php]
+                    command = %s
+                    listen = 127.0.0.1:%d
+                    pm = ondemand
+                    pm.max_children = 4
+                    pm.status_path = /status
+                    """.formatted(phpCgi.get(), phpFcgi));
+            if (isRoot()) {
+                conf.append("user = nobody\n");            // children never run as root
+            }
+        }
+        Path confFile = Files.writeString(dir.resolve("php-fpm.conf"), conf);
+        FpmConfig config = FpmConfig.load(confFile);
+        FcgiPoolManager manager = FcgiPoolManager.builder().processMax(config.global().processMax()).build()
+                .start(config.definitions(DemoExample.class.getClassLoader()));
+        List<HttpGateway> gateways = new ArrayList<>();
+        List<String> tryThis = new ArrayList<>();
         try {
-            return FcgiServer.builder().handler(new EchoHandler()).listen("127.0.0.1:9000").build().start();
-        } catch (IOException e) {
-            return FcgiServer.builder().handler(new EchoHandler()).listen("127.0.0.1:0").build().start();
+            HttpGateway appGateway = HttpGateway.builder().listen("127.0.0.1:" + free(appHttpPort))
+                    .backend("127.0.0.1:" + app).documentRoot(dir.resolve("app")).build().start();
+            gateways.add(appGateway);
+            String web = "http://" + address(appGateway);
+            tryThis.add("Java pool 'app' (DemoApp, pm dynamic) on 127.0.0.1:" + app + ", HTTP gateway " + web + ":");
+            tryThis.add("  curl '" + web + "/hello?name=you'");
+            tryThis.add("  curl --data-binary 'some data' " + web + "/upload");
+            tryThis.add("  curl '" + web + "/status?full&json'");
+            tryThis.add("  curl " + web + "/ping");
+            if (phpFcgi > 0) {
+                HttpGateway phpGateway = HttpGateway.builder().listen("127.0.0.1:" + free(phpHttpPort))
+                        .backend("127.0.0.1:" + phpFcgi).documentRoot(php).build().start();
+                gateways.add(phpGateway);
+                String phpWeb = "http://" + address(phpGateway);
+                tryThis.add("PHP pool 'php' (php-cgi children, pm ondemand) on 127.0.0.1:" + phpFcgi
+                        + ", HTTP gateway " + phpWeb + ":");
+                tryThis.add("  curl " + phpWeb + "/");
+                tryThis.add("  curl --data-binary 'some data' " + phpWeb + "/index.php");
+                tryThis.add("  curl '" + phpWeb + "/info.php/extra/path?x=1'");
+                tryThis.add("  curl '" + phpWeb + "/status?full'");
+            } else {
+                tryThis.add("(no php-cgi on the PATH: apt-get install php8.2-cgi for the PHP pool)");
+            }
+        } catch (IOException | RuntimeException e) {
+            gateways.forEach(HttpGateway::close);
+            manager.shutdownNow();
+            throw e;
+        }
+        tryThis.add("nginx can pass to 127.0.0.1:" + app + " directly: fcgi-examples/nginx/tcp.conf. Ctrl-C stops.");
+        return new DemoExample(dir, manager, gateways, tryThis);
+    }
+
+    /** Prints the demo's addresses and the curl commands to try. */
+    public void print(PrintStream out) {
+        out.println();
+        out.println("FastCGI on the JVM: the demo's php-fpm.conf is " + directory.resolve("php-fpm.conf"));
+        tryThis.forEach(out::println);
+        out.println();
+    }
+
+    /** The lines {@link #print} shows. */
+    public List<String> tryThis() {
+        return tryThis;
+    }
+
+    /** The pool manager. */
+    public FcgiPoolManager manager() {
+        return manager;
+    }
+
+    /** Stops the gateways and every pool (php-cgi children included). */
+    @Override
+    public void close() {
+        gateways.forEach(HttpGateway::close);
+        try {
+            manager.shutdownGracefully(java.time.Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            manager.shutdownNow();
         }
     }
 
-    /** Talks to the server and prints each step; returns the number of steps that went wrong. */
-    static int tour(FcgiServer server, PrintStream out) throws Exception {
-        String address = FcgiTransport.formatAddress(server.localAddress());
-        out.println();
-        out.println("FastCGI echo server listening on " + address);
-        int failures = 0;
-        try (FcgiClient client = FcgiClient.builder().address(server.localAddress()).build()) {
-            Map<String, String> values = client.getValues(FcgiConstants.MAX_CONNS, FcgiConstants.MAX_REQS,
-                    FcgiConstants.MPXS_CONNS).get(10, TimeUnit.SECONDS);
-            out.println("1. GET_VALUES                 -> " + values);
+    private static String address(HttpGateway gateway) {
+        return dev.fcgi.protocol.FcgiTransport.formatAddress(gateway.localAddress());
+    }
 
-            try (FcgiClientResponse get = client.send(FcgiClientRequest.builder()
-                    .cgi("GET", "/srv/demo/index", "greeting=hello").param("HTTP_USER_AGENT", "demo").build())
-                    .get(10, TimeUnit.SECONDS)) {
-                String json = get.bodyAsString();
-                out.println("2. GET /index?greeting=hello  -> " + get.status() + " " + get.header("Content-Type")
-                        + ", " + json.length() + " bytes of JSON: " + abbreviate(json, 110));
+    private static void copyScripts(Path php) throws IOException {
+        Files.createDirectories(php);
+        Files.setPosixFilePermissions(php, PosixFilePermissions.fromString("rwxr-xr-x"));
+        for (String name : List.of("index.php", "info.php")) {
+            try (InputStream in = DemoExample.class.getResourceAsStream("/demo/php/" + name)) {
+                if (in == null) {
+                    throw new IOException("the demo script " + name + " is missing from the jar");
+                }
+                Path file = php.resolve(name);
+                Files.copy(in, file);
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
             }
+        }
+    }
 
-            byte[] upload = new byte[1 << 20];
-            new Random(42).nextBytes(upload);
-            String uploadSha = sha256(upload);
-            try (FcgiClientResponse post = client.send(FcgiClientRequest.post("/srv/demo/upload",
-                    "application/octet-stream", upload)).get(10, TimeUnit.SECONDS)) {
-                boolean match = post.bodyAsString().contains("\"sha256\":\"" + uploadSha + "\"");
-                failures += match ? 0 : 1;
-                out.println("3. POST 1 MiB                 -> " + post.status() + ", the server's SHA-256 of the body "
-                        + (match ? "matches" : "DOES NOT match") + " the client's (" + uploadSha.substring(0, 16) + "...)");
+    /** {@code port} when it is free on 127.0.0.1, else a free one. */
+    private static int free(int port) throws IOException {
+        try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        } catch (IOException taken) {
+            try (ServerSocket any = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                return any.getLocalPort();
             }
+        }
+    }
 
-            List<CompletableFuture<FcgiClientResponse>> pending = new ArrayList<>();
-            for (int i = 0; i < 100; i++) {
-                pending.add(client.send(FcgiClientRequest.builder().cgi("GET", "/srv/demo/n", "n=" + i)
-                        .param("ECHO_SLEEP_MS", "200").build()));
-            }
-            int ok = 0;
-            for (CompletableFuture<FcgiClientResponse> future : pending) {
-                try (FcgiClientResponse response = future.get(30, TimeUnit.SECONDS)) {
-                    response.bodyAsBytes();
-                    ok += response.status() == 200 ? 1 : 0;
+    private static Optional<String> find(String... names) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        for (String name : names) {
+            for (String dir : path.split(":")) {
+                Path candidate = Path.of(dir.isEmpty() ? "." : dir, name);
+                if (Files.isExecutable(candidate) && !Files.isDirectory(candidate)) {
+                    return Optional.of(candidate.toString());
                 }
             }
-            failures += ok == 100 ? 0 : 1;
-            out.println("4. 100 concurrent requests     -> " + ok + "/100 answered (each waits 200 ms; multiplexed on "
-                    + server.connectionCount() + " connection(s))");
-
-            long size = 50L << 20;
-            long started = System.nanoTime();
-            try (FcgiClientResponse big = client.send(FcgiClientRequest.builder().cgi("GET", "/srv/demo/big", "")
-                    .param("ECHO_BYTES", Long.toString(size)).build()).get(10, TimeUnit.SECONDS);
-                 InputStream body = big.body()) {
-                long read = body.transferTo(java.io.OutputStream.nullOutputStream());
-                double seconds = (System.nanoTime() - started) / 1e9;
-                failures += read == size ? 0 : 1;
-                out.printf("5. 50 MiB streamed response   -> %d bytes in %.2f s (%.0f MiB/s)%n", read, seconds,
-                        read / 1048576.0 / seconds);
-            }
         }
-        int port = server.localAddress() instanceof InetSocketAddress inet ? inet.getPort() : 9000;
-        out.println();
-        out.println("Try it yourself (libfcgi-bin's cgi-fcgi, or nginx with fastcgi_pass 127.0.0.1:" + port + "):");
-        out.println("  REQUEST_METHOD=GET SCRIPT_FILENAME=/x QUERY_STRING=a=1 ECHO_STDERR=hi \\");
-        out.println("    cgi-fcgi -bind -connect 127.0.0.1:" + port);
-        out.println("Press Ctrl-C to stop.");
-        return failures;
+        return Optional.empty();
     }
 
-    private static String abbreviate(String text, int max) {
-        String line = text.strip();
-        return line.length() <= max ? line : line.substring(0, max) + "...";
-    }
-
-    private static String sha256(byte[] bytes) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
     }
 }

@@ -10,13 +10,13 @@ import java.nio.charset.StandardCharsets;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class DemoExampleTest {
+class TourExampleTest {
 
     @Test
     void tourSucceeds() throws Exception {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        try (FcgiServer server = DemoExample.start()) {
-            int failures = DemoExample.tour(server, new PrintStream(printed, true, StandardCharsets.UTF_8));
+        try (FcgiServer server = TourExample.start()) {
+            int failures = TourExample.tour(server, new PrintStream(printed, true, StandardCharsets.UTF_8));
             String text = printed.toString(StandardCharsets.UTF_8);
             assertEquals(0, failures, text);
             assertTrue(text.contains("FCGI_MPXS_CONNS=1"), text);
