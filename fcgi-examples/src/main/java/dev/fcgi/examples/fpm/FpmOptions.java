@@ -71,7 +71,8 @@ public record FpmOptions(Path config, Path prefix, Path pidFile, int test, boole
             }
         }
         Path base = prefix != null ? prefix : Path.of("");
-        Path file = (config != null ? base.resolve(config) : base.resolve(DEFAULT_CONFIG)).toAbsolutePath();
+        // php-fpm reads -y from the working directory; only the default lies under the prefix
+        Path file = (config != null ? config : base.resolve(DEFAULT_CONFIG)).toAbsolutePath();
         return new FpmOptions(file, prefix, pid,
                 test, help, version, signal);
     }
