@@ -30,7 +30,9 @@ import java.util.concurrent.TimeUnit;
  * Runs on the connection's event loop and never blocks.
  *
  * <p>The connection reads only when asked ({@code autoRead} off, a {@link io.netty.handler.flow.FlowControlHandler}
- * in front handing over one decoded message per {@code read()}), so the handler decides how much enters:
+ * in front handing over one decoded message per {@code read()}; a read that brings no whole message ends with
+ * {@code channelReadComplete}, after which the handler asks again if it still {@link #wantsRead() wants} to), so
+ * the handler decides how much enters:
  * <ul>
  *   <li>a request body is read while its {@link BodyPipe} is below its high-water mark, and again once the
  *       reader has drained it to half;</li>
@@ -55,6 +57,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> idleTimer;
     private boolean readPending;
+    private boolean bodyWanted;
     private HttpRequest pipelined;
 
     // the request in progress
@@ -107,6 +110,13 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        readPending = false;                                    // that read is over, message or not
+        readIfWanted();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         gate.signal();
         ctx.fireChannelWritabilityChanged();
@@ -136,6 +146,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         requestEnded = false;
         responseEnded = false;
         tooLarge = false;
+        bodyWanted = true;
         bodyBytes = 0;
         body = null;
         exchange = null;
@@ -213,11 +224,13 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             bodyBytes += data.readableBytes();
             if (bodyBytes > config.maxRequestBodySize()) {      // only a chunked body gets here
                 tooLarge = true;
+                bodyWanted = false;
                 body.fail(new BodyTooLargeException(config.maxRequestBodySize()));
                 return;                                         // read no more: closed after the 413
             }
             if (!body.offer(data.retain()) && !last) {
-                return;                                         // full: bodyDrained() reads again
+                bodyWanted = false;                             // full: bodyDrained() reads again
+                return;
             }
         }
         if (tooLarge) {
@@ -226,7 +239,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         if (last) {
             requestEnded();
         } else {
-            read();
+            readIfWanted();
         }
     }
 
@@ -238,13 +251,14 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         if (responseEnded) {
             next();
         } else {
-            read();                                             // watch for a close while the backend works
+            readIfWanted();                                     // watch for a close while the backend works
         }
     }
 
     private void bodyDrained(int gen) {
         if (gen == generation && active && !requestEnded && !tooLarge) {
-            read();
+            bodyWanted = true;
+            readIfWanted();
         }
     }
 
@@ -260,7 +274,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         } else if (requestEnded) {
             next();
         } else {
-            read();                                             // the end of a body-less request: next() follows
+            readIfWanted();                                     // the end of a body-less request: next() follows
         }
     }
 
@@ -274,16 +288,15 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             onRequest(request);
         } else {
             armIdleTimer();
-            read();
+            readIfWanted();
         }
     }
 
     /** Answers the request without the backend; the connection stays open only when the request had no body. */
     private void reject(ResponseWriter writer, HttpResponseStatus status, String line, String why) {
         log.info("{}: {} ({})", line, status, why);
-        if (!hasBody) {
-            read();                                             // pull the end of the request first
-        }
+        bodyWanted = !hasBody;
+        readIfWanted();                                         // pull the end of a body-less request first
         writer.sendError(status, !hasBody);
     }
 
@@ -292,6 +305,27 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         // interim 100 would shift that pairing for a pipelined HEAD request.
         ChannelHandlerContext codec = ctx.pipeline().context(HttpServerCodec.class);
         codec.writeAndFlush(Unpooled.wrappedBuffer(CONTINUE));
+    }
+
+    /**
+     * Whether the connection should read now: between requests; during a request while its body is wanted (not
+     * paused by a full pipe, not refused); and once it has been read, to watch the connection while the response
+     * is produced, until a pipelined request has been read.
+     */
+    private boolean wantsRead() {
+        if (!active) {
+            return true;
+        }
+        if (!requestEnded) {
+            return bodyWanted;
+        }
+        return pipelined == null;
+    }
+
+    private void readIfWanted() {
+        if (wantsRead()) {
+            read();
+        }
     }
 
     private void read() {

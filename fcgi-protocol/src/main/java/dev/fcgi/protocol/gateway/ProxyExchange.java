@@ -1,5 +1,6 @@
 package dev.fcgi.protocol.gateway;
 
+import dev.fcgi.protocol.FcgiTransport;
 import dev.fcgi.protocol.client.FcgiClient;
 import dev.fcgi.protocol.client.FcgiClientRequest;
 import dev.fcgi.protocol.client.FcgiClientResponse;
@@ -154,9 +155,10 @@ final class ProxyExchange implements Runnable {
         } else {
             status = cause instanceof FcgiTimeoutException ? HttpResponseStatus.GATEWAY_TIMEOUT
                     : HttpResponseStatus.BAD_GATEWAY;
-            log.warn("{}: {} from the backend {}{}: {}", line, status, client.address(),
-                    writer.isStarted() ? " after the response started; closing the connection" : "",
-                    cause.toString());
+            log.warn("{}: {}{} (backend {}: {}: {})", line, status,
+                    writer.isStarted() ? " after the response started: closing the connection" : "",
+                    FcgiTransport.formatAddress(client.address()), cause.getClass().getSimpleName(),
+                    cause.getMessage());
         }
         if (writer.isStarted()) {
             writer.cutShort();
