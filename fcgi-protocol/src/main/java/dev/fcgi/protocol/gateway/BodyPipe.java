@@ -42,6 +42,7 @@ final class BodyPipe extends InputStream {
     private boolean full;
     private boolean ended;
     private boolean closed;
+    private boolean waitingForClient;
     private IOException failure;
 
     BodyPipe(long highWater, long readTimeoutNanos, Listener listener) {
@@ -100,6 +101,29 @@ final class BodyPipe extends InputStream {
         }
     }
 
+    /** Whether the whole body has arrived ({@link #end()} was called). */
+    boolean isEnded() {
+        lock.lock();
+        try {
+            return ended;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Whether the reader was last left waiting for bytes the client had not sent (even if the pipe has been closed
+     * or failed since): the body is slow, not its reader.
+     */
+    boolean isStarved() {
+        lock.lock();
+        try {
+            return waitingForClient && !ended;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The failure given to {@link #fail} or met by a read (a timeout), or null. */
     IOException failure() {
         lock.lock();
@@ -134,6 +158,7 @@ final class BodyPipe extends InputStream {
                     throw failure;
                 }
                 ByteBuf head = queue.peek();
+                waitingForClient = head == null && !ended;
                 if (head != null) {
                     int n = Math.min(len, head.readableBytes());
                     head.readBytes(b, off, n);

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -43,7 +44,8 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * A connection carries another request only when the response allowed keep-alive and its request was read to the
  * end; the rest of an upload the backend did not read is not drained (nginx would discard it): the connection is
- * closed.
+ * closed. While an upload is paused (its pipe full), nothing is read: on epoll a client's close is still seen
+ * (EPOLLRDHUP), on NIO only at the next read or write.
  */
 final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
@@ -168,6 +170,10 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         String expect = request.headers().get(HttpHeaderNames.EXPECT);
         if (expect != null && !expect.strip().equalsIgnoreCase("100-continue")) {
             reject(writer, HttpResponseStatus.EXPECTATION_FAILED, line, "unsupported Expect header");
+            return;
+        }
+        if (HttpMethod.TRACE.equals(request.method())) {
+            reject(writer, HttpResponseStatus.METHOD_NOT_ALLOWED, line, "TRACE is not forwarded");
             return;
         }
         if (length > config.maxRequestBodySize()) {

@@ -58,7 +58,8 @@ import java.util.regex.PatternSyntaxException;
  * {@link Builder#index(String)} for paths ending in {@code /}) or in <b>front controller mode</b>
  * ({@link Builder#frontController(String)}: one script for every path, the path as {@code PATH_INFO}). A path with
  * a {@code ..} segment (after percent-decoding) is answered 400: no request names a script outside the document
- * root. The gateway serves no static files: every request goes to the backend.
+ * root. The gateway serves no static files: every request goes to the backend, except {@code TRACE} (405, as in
+ * nginx). A request line over 8 KiB is answered 414, request headers over 32 KiB 431.
  *
  * <h2>Bodies, memory and back-pressure</h2>
  * Request bodies are streamed: a {@code Content-Length} body goes to the backend as it arrives, through a pipe
@@ -131,8 +132,8 @@ public final class HttpGateway implements AutoCloseable {
      * @throws IOException when the address cannot be bound (the gateway is then closed)
      */
     public HttpGateway start() throws IOException {
-        if (closed) {
-            throw new IllegalStateException("closed");
+        if (closed || serverChannel != null) {
+            throw new IllegalStateException(closed ? "closed" : "already started");
         }
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)

@@ -24,7 +24,8 @@ import java.util.concurrent.ExecutionException;
  *
  * <p>Failures map to answers as nginx maps them: the backend unreachable, gone or speaking nonsense is 502, too
  * slow ({@link HttpGateway.Builder#requestTimeout}) is 504, each with a WARN line; a chunked body past the size
- * limit is 413 and a client that stops sending its body is 408. Once the response has started, a failure closes
+ * limit is 413, and a client that stops sending its body is 408 (also when the request timed out while the
+ * backend was waiting for body bytes the client had not sent). Once the response has started, a failure closes
  * the connection instead. {@link #abort()} (the HTTP client went away) aborts the FastCGI request and ends the
  * exchange quietly.
  */
@@ -87,7 +88,7 @@ final class ProxyExchange implements Runnable {
                 return;
             }
             response = future.get();
-            writer.relay(response);
+            writer.relay(response, requestComplete());
         } catch (ExecutionException e) {
             failed(e.getCause() == null ? e : e.getCause());
         } catch (CancellationException e) {
@@ -147,9 +148,11 @@ final class ProxyExchange implements Runnable {
         if (cause instanceof BodyTooLargeException || bodyFailure instanceof BodyTooLargeException) {
             status = HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
             log.info("{}: {}", line, (bodyFailure != null ? bodyFailure : cause).getMessage());
-        } else if (bodyFailure instanceof SocketTimeoutException) {
-            status = HttpResponseStatus.REQUEST_TIMEOUT;
-            log.info("{}: {}", line, bodyFailure.getMessage());
+        } else if (bodyFailure instanceof SocketTimeoutException
+                || (cause instanceof FcgiTimeoutException && body != null && body.isStarved())) {
+            status = HttpResponseStatus.REQUEST_TIMEOUT;        // the backend was waiting for the client's body
+            log.info("{}: {}", line, bodyFailure != null ? bodyFailure.getMessage()
+                    : "the client sent its body too slowly (" + cause.getMessage() + ")");
         } else if (bodyFailure != null) {
             return;                                     // the client went away while sending its body
         } else {
@@ -163,8 +166,13 @@ final class ProxyExchange implements Runnable {
         if (writer.isStarted()) {
             writer.cutShort();
         } else {
-            writer.sendError(status, status.code() >= 500);
+            writer.sendError(status, status.code() >= 500 && requestComplete());
         }
+    }
+
+    /** Whether the request body (if any) has been read to its end, so that the connection could carry another. */
+    private boolean requestComplete() {
+        return body == null || body.isEnded();
     }
 
     private void logStderr(FcgiClientResponse response) {

@@ -73,7 +73,11 @@ final class ResponseWriter {
         channel.close();
     }
 
-    /** Sends a short error answer, from any thread; does nothing once a response has started. */
+    /**
+     * Sends a short error answer, from any thread; does nothing once a response has started.
+     *
+     * @param keepAlive whether the connection may carry another request (when the client wants it)
+     */
     void sendError(HttpResponseStatus status, boolean keepAlive) {
         if (started) {
             return;
@@ -88,24 +92,30 @@ final class ResponseWriter {
      * Relays the backend's response: head, body, end. Returns when the response has been handed to the channel,
      * or when the HTTP client went away or stopped reading for the write timeout (the connection is then closed).
      *
+     * @param requestComplete whether the request body has been read to its end: if not, the response says
+     *                        {@code Connection: close}, as the rest of the body will not be drained
+     *
      * @throws IOException reading the backend's body failed (after the head was written, the connection has been
      *                     closed), or its head was unusable ({@link ResponseHeads.BadBackendResponseException},
      *                     nothing written)
      */
-    void relay(FcgiClientResponse response) throws IOException, InterruptedException {
+    void relay(FcgiClientResponse response, boolean requestComplete) throws IOException, InterruptedException {
         HttpResponse head = ResponseHeads.fromBackend(response);
         long contentLength = ResponseHeads.contentLength(head);
         boolean bodyless = request.isHead() || ResponseHeads.isBodyless(head.status());
         boolean chunked = !bodyless && contentLength < 0 && request.version().isKeepAliveDefault();
-        boolean keepAlive = request.keepAlive() && (bodyless || chunked || contentLength >= 0);
+        boolean keepAlive = request.keepAlive() && requestComplete && (bodyless || chunked || contentLength >= 0);
         if (chunked) {
             head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         ResponseHeads.connection(head.headers(), request.version(), keepAlive);
         started = true;
-        channel.write(head).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-
         InputStream body = response.body();
+        channel.write(head).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        if (body.available() == 0) {
+            channel.flush();                            // the body may take a while: the head goes out now
+        }
+
         long sent = bodyless ? discard(body) : stream(body, contentLength);
         if (sent < 0) {
             return;                                     // the client went away

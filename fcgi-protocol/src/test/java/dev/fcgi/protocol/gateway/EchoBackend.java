@@ -3,6 +3,7 @@ package dev.fcgi.protocol.gateway;
 import dev.fcgi.protocol.server.FcgiRequest;
 import dev.fcgi.protocol.server.FcgiResponse;
 import dev.fcgi.protocol.server.FcgiServer;
+import dev.fcgi.protocol.server.RequestAbortedException;
 import dev.fcgi.protocol.testing.Sha256;
 
 import java.io.IOException;
@@ -68,6 +69,10 @@ final class EchoBackend implements AutoCloseable {
                 request.onAbort(aborted::countDown);
                 release.await(30, TimeUnit.SECONDS);
             }
+            case "/late-reader.php" -> {
+                release.await(30, TimeUnit.SECONDS);        // reads nothing until the test says so
+                echo(request, response);
+            }
             case "/wait.php" -> {
                 request.onAbort(aborted::countDown);
                 aborted.await(30, TimeUnit.SECONDS);
@@ -76,9 +81,14 @@ final class EchoBackend implements AutoCloseable {
                 request.onAbort(aborted::countDown);
                 byte[] chunk = new byte[64 * 1024];
                 OutputStream out = response.body();
-                for (int i = 0; i < 100_000 && !request.isAborted(); i++) {
-                    out.write(chunk);
-                    out.flush();
+                try {
+                    for (int i = 0; i < 100_000 && !request.isAborted(); i++) {
+                        out.write(chunk);
+                        out.flush();
+                    }
+                } catch (RequestAbortedException e) {
+                    aborted.countDown();                    // a writing handler learns of the abort this way
+                    throw e;
                 }
             }
             case "/stderr.php" -> {

@@ -1,5 +1,7 @@
 package dev.fcgi.protocol.gateway;
 
+import dev.fcgi.protocol.client.FcgiClient;
+import dev.fcgi.protocol.client.Multiplexing;
 import dev.fcgi.protocol.testing.Await;
 import dev.fcgi.protocol.testing.FreePorts;
 import dev.fcgi.protocol.testing.Sha256;
@@ -12,7 +14,10 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,6 +31,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -243,6 +249,52 @@ class HttpGatewayTest {
     }
 
     @Test
+    @DisplayName("a 50 MB upload to a backend that reads nothing: the client is held back, nothing piles up")
+    void uploadBackPressure() throws Exception {
+        // FcgiServer would spool an unread body to a file; a backend that accepts and never reads shows the gateway.
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             FcgiClient client = FcgiClient.builder().address(silent.getLocalSocketAddress())
+                     .multiplexing(Multiplexing.OFF).build()) {
+            Thread acceptor = Thread.ofVirtual().start(() -> {
+                try (Socket ignored = silent.accept()) {
+                    backend.release.await();
+                } catch (IOException | InterruptedException e) {
+                    // the test is over
+                }
+            });
+            start(b -> b.backend(client).maxRequestBodySize(64 << 20));
+            long size = 50L << 20;
+            AtomicLong sent = new AtomicLong();
+            try (RawHttp c = raw()) {
+                c.send("POST /upload.php HTTP/1.1\nHost: x\nContent-Length: " + size + "\n\n");
+                Thread.ofVirtual().start(() -> {
+                    byte[] block = new byte[64 * 1024];
+                    try {
+                        for (long left = size; left > 0; left -= block.length) {
+                            c.send(block);
+                            sent.addAndGet(block.length);
+                        }
+                    } catch (IOException e) {
+                        // closed at the end of the test
+                    }
+                });
+                long[] last = {-1};
+                int[] stable = {0};
+                Await.until(WAIT, () -> {
+                    long now = sent.get();
+                    stable[0] = now == last[0] ? stable[0] + 1 : 0;
+                    last[0] = now;
+                    return stable[0] >= 5 || now >= size;
+                }, "the upload stops while the backend reads nothing");
+                assertTrue(size - sent.get() > 20L << 20, "the client could send " + sent.get() + " of " + size
+                        + " bytes: only socket buffers and the gateway's bounded pipe should take any");
+            }
+            backend.release.countDown();
+            acceptor.join();
+        }
+    }
+
+    @Test
     @DisplayName("chunked POST: spooled to an unlinked file to learn CONTENT_LENGTH, sent intact")
     void chunkedPost(@TempDir Path spool) throws Exception {
         backend.spoolDirectory = spool;
@@ -415,6 +467,23 @@ class HttpGatewayTest {
     }
 
     @Test
+    @DisplayName("a client that stops sending its body: 408, with a Content-Length body or a chunked one")
+    void clientTooSlowWithItsBody() throws Exception {
+        start(b -> b.requestTimeout(Duration.ofMillis(300)));
+        try (RawHttp c = raw()) {
+            c.send("POST /up.php HTTP/1.1\nHost: x\nContent-Length: 100\n\nonly ten..");
+            RawHttp.Response response = c.read();
+            assertEquals(408, response.status());
+            assertEquals("close", response.header("Connection"));
+        }
+        try (RawHttp c = raw()) {
+            c.send("POST /up.php HTTP/1.1\nHost: x\nTransfer-Encoding: chunked\n\n");
+            c.chunk(new byte[10]);
+            assertEquals(408, c.read().status());
+        }
+    }
+
+    @Test
     @DisplayName("path traversal: '..' segments, encoded or not, are refused with 400 and never reach the backend")
     void pathTraversal() throws Exception {
         start();
@@ -433,6 +502,28 @@ class HttpGatewayTest {
             assertEquals(400, c.read().status());
             assertEquals(200, c.read().status());
         }
+    }
+
+    @Test
+    @DisplayName("a request line over 8 KiB: 414; headers over 32 KiB: 431; TRACE: 405")
+    void oversizedHeadAndTrace() throws Exception {
+        start();
+        try (RawHttp c = raw()) {
+            c.send("GET /" + "a".repeat(9000) + ".php HTTP/1.1\nHost: x\n\n");
+            assertEquals(414, c.read().status());
+            assertTrue(c.closedByServer());
+        }
+        try (RawHttp c = raw()) {
+            c.send("GET /x.php HTTP/1.1\nHost: x\nX-Big: " + "b".repeat(33 * 1024) + "\n\n");
+            assertEquals(431, c.read().status());
+            assertTrue(c.closedByServer());
+        }
+        try (RawHttp c = raw()) {
+            c.send("TRACE /x.php HTTP/1.1\nHost: x\n\nGET /y.php HTTP/1.1\nHost: x\n\n");
+            assertEquals(405, c.read().status());
+            assertEquals(200, c.read().status(), "the connection stays usable");
+        }
+        assertEquals(1, backend.requests.get());
     }
 
     @Test
