@@ -141,7 +141,7 @@ public final class DemoExample implements AutoCloseable {
         return manager;
     }
 
-    /** Stops the gateways and every pool (php-cgi children included). */
+    /** Stops the gateways and every pool (php-cgi children included), and deletes the demo's files. */
     @Override
     public void close() {
         gateways.forEach(HttpGateway::close);
@@ -150,6 +150,11 @@ public final class DemoExample implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             manager.shutdownNow();
+        }
+        try (var files = Files.walk(directory)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory: best effort
         }
     }
 
