@@ -242,7 +242,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             failure = e;
         } finally {
             Throwable f = failure;
-            eventLoop.execute(() -> writerDone(a, f));
+            try {
+                eventLoop.execute(() -> writerDone(a, f));
+            } catch (RejectedExecutionException e) {
+                // the client was closed while the pump ran: closing failed the exchange already
+            }
         }
     }
 

@@ -196,7 +196,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         request.headers().remove(HttpHeaderNames.EXPECT);
         if (hasBody) {
             body = new BodyPipe(GatewayConfig.BODY_HIGH_WATER, config.requestTimeout().toNanos(),
-                    () -> ctx.executor().execute(() -> bodyDrained(gen)));
+                    () -> onEventLoop(() -> bodyDrained(gen)));
         }
         ProxyExchange.Forward forward = new ProxyExchange.Forward(request, path, target,
                 ctx.channel().localAddress(), ctx.channel().remoteAddress(), length);
@@ -338,6 +338,15 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         if (!readPending && ctx.channel().isActive()) {
             readPending = true;
             ctx.read();
+        }
+    }
+
+    /** Runs {@code action} on the connection's event loop, unless it has been shut down (the gateway closed). */
+    private void onEventLoop(Runnable action) {
+        try {
+            ctx.executor().execute(action);
+        } catch (RejectedExecutionException e) {
+            // the gateway is closing: the connection is being closed too
         }
     }
 

@@ -91,6 +91,10 @@ final class EchoBackend implements AutoCloseable {
                     throw e;
                 }
             }
+            case "/short.php" -> {
+                response.header("Content-Length", "100");
+                response.body().write("only ten..".getBytes(StandardCharsets.US_ASCII));
+            }
             case "/stderr.php" -> {
                 response.stderr().write("PHP Warning:  something odd".getBytes(StandardCharsets.UTF_8));
                 echo(request, response);
@@ -132,6 +136,7 @@ final class EchoBackend implements AutoCloseable {
     /** {@code ?size=N}: N bytes where byte i is i % 251 ({@link Sha256#ofPattern(long, int)}), 64 KiB at a time. */
     private void big(FcgiRequest request, FcgiResponse response) throws IOException {
         bigWriter.set(Thread.currentThread());
+        request.onAbort(aborted::countDown);
         long size = Long.parseLong(request.queryString().substring("size=".length()));
         byte[] block = new byte[251 * 256];
         for (int i = 0; i < block.length; i++) {
@@ -139,11 +144,16 @@ final class EchoBackend implements AutoCloseable {
         }
         response.contentType("application/octet-stream");
         OutputStream out = response.body();
-        for (long left = size; left > 0; ) {
-            int n = (int) Math.min(left, block.length);
-            out.write(block, 0, n);
-            written.addAndGet(n);
-            left -= n;
+        try {
+            for (long left = size; left > 0; ) {
+                int n = (int) Math.min(left, block.length);
+                out.write(block, 0, n);
+                written.addAndGet(n);
+                left -= n;
+            }
+        } catch (RequestAbortedException e) {
+            aborted.countDown();
+            throw e;
         }
     }
 

@@ -1,6 +1,10 @@
 package dev.fcgi.protocol.gateway;
 
+import dev.fcgi.protocol.FcgiTransport;
 import dev.fcgi.protocol.client.FcgiClient;
+import dev.fcgi.protocol.client.FcgiClientRequest;
+import dev.fcgi.protocol.client.FcgiClientResponse;
+import io.netty.channel.EventLoopGroup;
 import dev.fcgi.protocol.client.Multiplexing;
 import dev.fcgi.protocol.testing.Await;
 import dev.fcgi.protocol.testing.FreePorts;
@@ -12,7 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -423,6 +429,23 @@ class HttpGatewayTest {
     }
 
     @Test
+    @DisplayName("a client that stops reading: closed after writeTimeout, and the FastCGI request aborted")
+    void writeTimeout() throws Exception {
+        start(b -> b.writeTimeout(Duration.ofMillis(300)));
+        try (RawHttp c = raw()) {
+            c.send("GET /big.php?size=" + (200L << 20) + " HTTP/1.1\nHost: x\n\n");
+            Await.until(WAIT, () -> backend.aborted.getCount() == 0, "the backend sees its request aborted");
+            assertTrue(backend.written.get() < 200L << 20);
+            try {
+                c.input().readAllBytes();                       // what the buffers held, then the end
+            } catch (IOException reset) {
+                // or a reset: closed either way
+            }
+        }
+        Await.until(WAIT, () -> gateway.connectionCount() == 0, "the gateway closed the connection");
+    }
+
+    @Test
     @DisplayName("the backend's status and headers pass on: several Set-Cookie kept, hop-by-hop dropped")
     void statusAndHeaders() throws Exception {
         start();
@@ -440,6 +463,97 @@ class HttpGatewayTest {
             assertEquals("short and stout", teapot.text());
             c.send("GET /again.php HTTP/1.1\nHost: x\n\n");
             assertEquals(200, c.read().status(), "the connection stays open");
+        }
+    }
+
+    @Test
+    @DisplayName("a backend dying mid-response: the connection is closed, the response never ended as complete")
+    void backendDyingMidResponse() throws Exception {
+        try (ServerSocket dying = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             FcgiClient client = FcgiClient.builder().address(dying.getLocalSocketAddress())
+                     .multiplexing(Multiplexing.OFF).build()) {
+            Thread.ofVirtual().start(() -> answerPartlyAndDie(dying));
+            start(b -> b.backend(client));
+            try (RawHttp c = raw()) {
+                c.send("GET /dies.php HTTP/1.1\nHost: x\n\n");
+                RawHttp.Response head = c.readHead();
+                assertEquals(200, head.status());
+                assertEquals("chunked", head.header("Transfer-Encoding"));
+                byte[] rest = c.input().readAllBytes();         // the chunks that came, then the close
+                String tail = new String(rest, Math.max(0, rest.length - 5), Math.min(rest.length, 5),
+                        StandardCharsets.ISO_8859_1);
+                assertFalse(tail.equals("0\r\n\r\n"), "no last chunk: the client knows the answer is incomplete");
+            }
+            gateway.close();
+        }
+    }
+
+    @Test
+    @DisplayName("a backend sending less than its Content-Length: the connection is closed after what came")
+    void backendShortOfItsContentLength() throws Exception {
+        start();
+        try (RawHttp c = raw()) {
+            c.send("GET /short.php HTTP/1.1\nHost: x\n\n");
+            RawHttp.Response head = c.readHead();
+            assertEquals("100", head.header("Content-Length"));
+            assertEquals("only ten..", new String(c.input().readAllBytes(), StandardCharsets.US_ASCII),
+                    "ten bytes, then the close");
+        }
+    }
+
+    /** A FastCGI application that reads a request, answers a head and 100 KB of its body, and dies. */
+    private static void answerPartlyAndDie(ServerSocket server) {
+        try (Socket socket = server.accept()) {
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            for (;;) {                                  // records up to the empty STDIN that ends the request
+                byte[] header = in.readNBytes(8);
+                int type = header[1];
+                int length = (header[4] & 0xFF) << 8 | header[5] & 0xFF;
+                in.skipNBytes(length + (header[6] & 0xFF));
+                if (type == 5 && length == 0) {
+                    break;
+                }
+            }
+            OutputStream out = socket.getOutputStream();
+            byte[] head = "Content-Type: text/plain\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+            out.write(stdout(head));
+            for (int i = 0; i < 4; i++) {
+                out.write(stdout(new byte[25_000]));
+            }
+            out.flush();
+        } catch (IOException e) {
+            // the test fails on its own
+        }
+    }
+
+    /** One FCGI_STDOUT record for request 1. */
+    private static byte[] stdout(byte[] content) {
+        byte[] record = new byte[8 + content.length];
+        record[0] = 1;
+        record[1] = 6;
+        record[3] = 1;
+        record[4] = (byte) (content.length >> 8);
+        record[5] = (byte) content.length;
+        System.arraycopy(content, 0, record, 8, content.length);
+        return record;
+    }
+
+    @Test
+    @DisplayName("a shared event loop group and FcgiClient are left running by close()")
+    void sharedGroupAndClient() throws Exception {
+        EventLoopGroup group = FcgiTransport.newEventLoopGroup(2, "shared");
+        try (FcgiClient client = FcgiClient.builder().address(backend.address()).eventLoopGroup(group).build()) {
+            gateway = HttpGateway.builder().listen("127.0.0.1:0").backend(client).eventLoopGroup(group)
+                    .documentRoot(root).build().start();
+            assertEquals("/a.php", echo(get("/a.php")).get("SCRIPT_NAME"));
+            assertTrue(gateway.client() == client);
+            gateway.close();
+            assertFalse(group.isShuttingDown());
+            try (FcgiClientResponse response = client.send(FcgiClientRequest.get("/srv/b.php", "")).get()) {
+                assertEquals(200, response.status(), "the client still works");
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 
