@@ -314,9 +314,9 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
      * Ends a request: the end of STDOUT (and of STDERR when used) and END_REQUEST, at most once. Any thread; the
      * records written so far by the caller's thread go out before these.
      */
-    void end(Exchange exchange, int appStatus, boolean stderrUsed) {
+    void end(Exchange exchange, int appStatus, boolean stderrUsed, boolean cutShort) {
         if (!channel.eventLoop().inEventLoop()) {
-            runOnEventLoop(() -> end(exchange, appStatus, stderrUsed), exchange);
+            runOnEventLoop(() -> end(exchange, appStatus, stderrUsed, cutShort), exchange);
             return;
         }
         if (!exchange.markEnded()) {
@@ -324,7 +324,11 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         }
         detach(exchange);
         ChannelFuture future = null;
-        if (channel.isActive()) {
+        if (cutShort) {
+            // a response cut short gets no end records: the connection closes (once no other request uses it), so
+            // that the web server reports the answer as failed instead of passing on a truncated one as complete
+            closeWhenIdle();
+        } else if (channel.isActive()) {
             int id = exchange.requestId();
             if (exchange.paramsEnded) {
                 channel.write(FcgiStdout.endOfStream(id), channel.voidPromise());

@@ -33,6 +33,7 @@ final class ServerResponse implements FcgiResponse {
     private int appStatus;
     private boolean committed;
     private boolean finished;
+    private boolean cutShort;          // terminated after commit: the answer ends without END_REQUEST
     private boolean stderrUsed;
     private ByteBuf chunk;
     private final ReentrantLock lock = new ReentrantLock();
@@ -187,7 +188,7 @@ final class ServerResponse implements FcgiResponse {
         } else {
             sendChunk(false);
         }
-        exchange.connection().end(exchange, appStatus, stderrUsed);
+        exchange.connection().end(exchange, appStatus, stderrUsed, cutShort);
     }
 
     /** Answers with {@code code} and a short text body, without running a handler. */
@@ -223,6 +224,7 @@ final class ServerResponse implements FcgiResponse {
             appStatus = appStatus == 0 ? 1 : appStatus;
             if (cutShort) {
                 releaseChunk();
+                this.cutShort = true;       // no end records: the web server must not take the answer as complete
             } else {
                 replaceWithError(code, message);
             }
