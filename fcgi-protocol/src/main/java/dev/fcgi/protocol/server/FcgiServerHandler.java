@@ -251,7 +251,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (exchange.abort("FCGI_ABORT_REQUEST from the web server")) {
-            end(exchange, 0, false);
+            end(exchange, 0, false, false);
         }
         signalWritability();
     }
@@ -294,7 +294,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         logger.warn("{}: request {}: params not complete after {} ms (header timeout); ending it", name,
                 exchange.requestId(), config.headerTimeout().toMillis());
         if (exchange.claimWithoutHandler()) {
-            end(exchange, 1, false);
+            end(exchange, 1, false, false);
         }
     }
 
@@ -431,7 +431,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         List<Exchange> active = new ArrayList<>(exchanges.values());
         for (Exchange exchange : active) {
             if (exchange.abort("connection closed by the web server")) {
-                end(exchange, 0, false);
+                end(exchange, 0, false, false);
             }
         }
         signalWritability();
