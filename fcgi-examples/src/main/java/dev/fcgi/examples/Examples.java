@@ -7,6 +7,7 @@ import dev.fcgi.examples.cookbook.StreamingExample;
 import dev.fcgi.examples.demo.DemoExample;
 import dev.fcgi.examples.demo.TourExample;
 import dev.fcgi.examples.echo.EchoExample;
+import dev.fcgi.examples.embed.EmbedExample;
 import dev.fcgi.examples.fpm.FpmDaemon;
 import dev.fcgi.examples.hello.HelloExample;
 import dev.fcgi.examples.php.PhpExample;
@@ -38,6 +39,8 @@ public final class Examples {
                     args -> CookbookServer.serve(new StreamingExample(), args))),
             Map.entry("finish", new Example("answers 202 first, then works: finish() (FinishExample)",
                     args -> CookbookServer.serve(new FinishExample(), args))),
+            Map.entry("embed", new Example("a pool on a Unix socket and an HTTP gateway in front, in one JVM"
+                    + " (--http 127.0.0.1:8080)", EmbedExample::main)),
             Map.entry("fpm", new Example("php-fpm's daemon: pools from a php-fpm.conf (-y FILE, -t, -g, -s; -h)",
                     FpmDaemon::main))));
 
