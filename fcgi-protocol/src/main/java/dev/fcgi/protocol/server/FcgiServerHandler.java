@@ -122,6 +122,13 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
             refuse(id, FcgiProtocolStatus.UNKNOWN_ROLE, begin.keepConn());
             return;
         }
+        if (closeWhenIdle) {
+            // the connection closes once its requests are done (a response was cut short): it takes no new ones,
+            // or a multiplexing client would keep it busy, and open, for ever
+            logger.debug("{}: request {} refused with FCGI_OVERLOADED: the connection is closing", name, id);
+            refuse(id, FcgiProtocolStatus.OVERLOADED, begin.keepConn());
+            return;
+        }
         if (exchanges.size() >= config.maxRequestsPerConnection()) {
             logger.debug("{}: request {} refused: {} requests in progress on the connection (max requests per"
                     + " connection)", name, id, exchanges.size());

@@ -641,4 +641,49 @@ class ServerRequestLifecycleTest {
             release.countDown();
         }
     }
+
+    @Test
+    @DisplayName("terminate() after commit on a multiplexed connection: new requests are refused, the others finish, then it closes")
+    void terminateCommittedMultiplexed() throws Exception {
+        java.util.Map<String, FcgiResponse> running = new java.util.concurrent.ConcurrentHashMap<>();
+        CountDownLatch release = new CountDownLatch(1);
+        FcgiHandler handler = (request, response) -> {
+            response.body().write(("partial " + request.param("WHO")).getBytes(UTF_8));
+            response.body().flush();
+            running.put(request.param("WHO"), response);
+            release.await(20, TimeUnit.SECONDS);
+        };
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.request(1, true, params("WHO", "cut"), new byte[0]);
+            conn.request(2, true, params("WHO", "other"), new byte[0]);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (running.size() < 2 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertTrue(running.get("cut").terminate(504, "request_terminate_timeout"));
+            conn.request(3, true, params("WHO", "late"), new byte[0]);
+            List<Record> records = new ArrayList<>();
+            Record end3 = null;
+            while (end3 == null) {
+                Record record = conn.readRecord();
+                assertTrue(record != null, "the connection stays open for request 2");
+                if (record.type() == 3 && record.requestId() == 3) {
+                    end3 = record;
+                } else {
+                    records.add(record);
+                }
+            }
+            assertEquals(2, end3.protocolStatus(), "FCGI_OVERLOADED (2): the closing connection takes no new request");
+            release.countDown();
+            for (Record record; (record = conn.readRecord()) != null; ) {     // until the server closes
+                records.add(record);
+            }
+            StringBuilder other = new StringBuilder();
+            records.stream().filter(r -> r.requestId() == 2 && r.type() == 6).forEach(r -> other.append(r.text()));
+            assertTrue(other.toString().endsWith("partial other"), other::toString);
+            assertTrue(records.stream().anyMatch(r -> r.requestId() == 2 && r.type() == 3), "request 2 ends");
+            assertTrue(records.stream().noneMatch(r -> r.requestId() == 1 && (r.type() == 3 || r.content().length == 0)),
+                    "request 1 gets no end records");
+        }
+    }
 }
