@@ -370,6 +370,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         } else if (endWritten != null) {
             lastEnd = endWritten;
         }
+        closeIfIdle();      // a connection marked to close when idle closes after its last request
     }
 
     /** Called when a handler returned; frees the request if it has ended. Any thread. */
