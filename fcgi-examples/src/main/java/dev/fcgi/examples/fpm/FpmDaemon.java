@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -43,6 +45,7 @@ public final class FpmDaemon {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile FcgiPoolManager manager;
     private volatile FpmConfig config;
+    private volatile boolean finished;      // a graceful stop is done: the exit hook only tidies up
     private Path pidFile;
 
     private FpmDaemon(FpmOptions options) {
@@ -120,16 +123,31 @@ public final class FpmDaemon {
             err.println("fpm: no pid file (" + pid + "): give it with -g, or set 'pid' in [global]");
             return 1;
         }
-        long target = Long.parseLong(Files.readString(pid).strip());
+        long target;
+        try {
+            target = Long.parseLong(Files.readString(pid).strip());
+        } catch (NumberFormatException e) {
+            err.println("fpm: the pid file " + pid + " holds no pid");
+            return 1;
+        }
+        boolean running = ProcessHandle.of(target).filter(ProcessHandle::isAlive)
+                .flatMap(h -> h.info().command()).map(command -> command.endsWith("java")).orElse(false);
+        if (!running) {
+            err.println("fpm: the pid file " + pid + " is stale: process " + target + " is not a running JVM");
+            return 1;
+        }
         return FpmSignals.send(options.signal(), target);
     }
 
     /** Loads the configuration, starts every pool, and serves until a signal stops it. */
     private int serve() throws Exception {
+        // the hook first: a SIGTERM during the start still stops whatever pools and children have started
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("fpm-terminate").unstarted(this::terminate));
         try {
             config = FpmConfig.loader().prefix(options.prefix()).load(options.config());
             applyLog(config.global());
             config.notices().forEach(notice -> logger.info("{}", notice));
+            writePidFile();
             logger.info("fpm is running, pid {}", ProcessHandle.current().pid());
             FcgiPoolManager.Builder builder = FcgiPoolManager.builder().processMax(config.global().processMax());
             if (config.global().emergencyRestartThreshold() > 0
@@ -141,11 +159,8 @@ public final class FpmDaemon {
         } catch (IOException | RuntimeException e) {
             logger.error("{}", e.getMessage() == null ? e.toString() : e.getMessage());
             logger.error("FPM initialization failed");
-            return 1;
+            return 1;               // main exits: the hook stops what started and removes the pid file
         }
-        writePidFile();
-        Thread hook = Thread.ofPlatform().name("fpm-terminate").unstarted(this::terminate);
-        Runtime.getRuntime().addShutdownHook(hook);
         FpmSignals.install(this::reload, this::gracefulStop, this::reopenLogs);
         logger.info("ready to handle connections");
         stopped.await();
@@ -161,10 +176,14 @@ public final class FpmDaemon {
         }
     }
 
+    /** Writes the pid file as php-fpm does: the old one removed, a new file created (never through a link). */
     private void writePidFile() throws IOException {
-        pidFile = options.pidFile() != null ? options.pidFile() : config.global().pid();
-        if (pidFile != null) {
-            Files.writeString(pidFile, ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII);
+        Path file = options.pidFile() != null ? options.pidFile() : config.global().pid();
+        if (file != null) {
+            Files.deleteIfExists(file);
+            Files.writeString(file, ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII,
+                    StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            pidFile = file;
         }
     }
 
@@ -192,6 +211,7 @@ public final class FpmDaemon {
             Thread.currentThread().interrupt();
             manager.shutdownNow();
         }
+        finished = true;
         System.exit(0);             // runs the shutdown hook: the pid file goes, and "exiting, bye-bye!"
     }
 
@@ -207,8 +227,14 @@ public final class FpmDaemon {
 
     /** SIGTERM, SIGINT and exit: stop every pool now (children get SIGTERM, then SIGKILL), remove the pid file. */
     private void terminate() {
-        logger.info("Terminating ...");
         FcgiPoolManager running = manager;
+        if (running == null && pidFile == null) {
+            stopped.countDown();
+            return;                 // nothing had started
+        }
+        if (!finished) {
+            logger.info("Terminating ...");
+        }
         if (running != null) {
             running.shutdownNow();
         }

@@ -54,7 +54,7 @@ public final class FpmSignals {
     private static void handle(String signal, String notice, Runnable action) {
         Signal.handle(new Signal(signal), s -> {
             logger.info("{}", notice);
-            Thread.ofPlatform().name("fpm-SIG" + signal).start(() -> {
+            ACTIONS_RUNNER.execute(() -> {          // one at a time: a reload never overlaps a stop
                 try {
                     action.run();
                 } catch (RuntimeException e) {
@@ -63,6 +63,10 @@ public final class FpmSignals {
             });
         });
     }
+
+    private static final java.util.concurrent.ExecutorService ACTIONS_RUNNER =
+            java.util.concurrent.Executors.newSingleThreadExecutor(
+                    Thread.ofPlatform().name("fpm-signal-action").daemon(true).factory());
 
     /** Sends {@code action}'s signal to process {@code pid} with {@code kill}; returns its exit code. */
     public static int send(String action, long pid) throws IOException, InterruptedException {
