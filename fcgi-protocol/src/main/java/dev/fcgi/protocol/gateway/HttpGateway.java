@@ -57,8 +57,10 @@ import java.util.regex.PatternSyntaxException;
  * names a script under {@link Builder#documentRoot(Path)}, split by {@link Builder#splitPathInfo(String)}, with
  * {@link Builder#index(String)} for paths ending in {@code /}) or in <b>front controller mode</b>
  * ({@link Builder#frontController(String)}: one script for every path, the path as {@code PATH_INFO}). A path with
- * a {@code ..} segment (after percent-decoding) is answered 400: no request names a script outside the document
- * root. The gateway serves no static files: every request goes to the backend, except {@code TRACE} (405, as in
+ * a {@code ..} segment (after percent-decoding) is answered 400, so {@code SCRIPT_FILENAME} always lies under the
+ * document root; whether the file exists, and whether its name may run as a script, is the backend's to check
+ * (php-fpm's {@code security.limit_extensions}; our php-cgi pools also run with {@code cgi.fix_pathinfo=0}, so
+ * that {@code /upload.jpg/x.php} cannot run {@code upload.jpg}). The gateway serves no static files: every request goes to the backend, except {@code TRACE} (405, as in
  * nginx). A request line over 8 KiB is answered 414, request headers over 32 KiB 431.
  *
  * <h2>Bodies, memory and back-pressure</h2>
