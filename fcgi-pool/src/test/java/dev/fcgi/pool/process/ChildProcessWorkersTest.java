@@ -97,7 +97,13 @@ class ChildProcessWorkersTest {
             assertEquals(403, denied.status());
             assertEquals("Access denied.\n", denied.bodyAsString());
         }
-        assertEquals(4, app.pool.status().acceptedConn());
+        // cgi.fix_pathinfo=0: a PHP payload in an upload is not run through /upload.jpg/x.php
+        Files.writeString(app.root.resolve("upload.jpg"), "<?php echo 'pwned';");
+        try (FcgiClientResponse evil = app.send(app.get("upload.jpg/x.php", ""))) {
+            assertEquals(404, evil.status(), evil::toString);
+            assertFalse(evil.bodyAsString().contains("pwned"));
+        }
+        assertEquals(5, app.pool.status().acceptedConn());
     }
 
     @Test
