@@ -305,7 +305,11 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         }
     }
 
-    /** {@code security.limit_extensions}: a script with another suffix gets FPM's 403. */
+    /**
+     * {@code security.limit_extensions}: a script with another suffix gets FPM's 403. As FPM checks the script PHP
+     * will run, after its {@code cgi.fix_pathinfo} walk, a {@code SCRIPT_FILENAME} that does not exist is walked
+     * back the same way: {@code /uploads/evil.jpg/x.php} names {@code evil.jpg}, which is refused.
+     */
     private boolean deniedByExtension(FcgiRequest request, FcgiResponse response) throws IOException {
         if (limitExtensions.isEmpty() || request == null) {
             return false;
@@ -314,15 +318,44 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
         if (script == null) {
             return false;
         }
-        for (String extension : limitExtensions) {
-            if (script.endsWith(extension)) {
-                return false;
-            }
+        String resolved = scriptPhpWouldRun(script);
+        if (allowedExtension(script) && allowedExtension(resolved)) {
+            return false;
         }
         logger.warn("[pool {}] Access to the script '{}' has been denied (see security.limit_extensions)", name,
-                script);
+                resolved);
         answer(response, 403, "Access denied.\n");
         return true;
+    }
+
+    private boolean allowedExtension(String script) {
+        for (String extension : limitExtensions) {
+            if (script.endsWith(extension)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The longest existing regular file that {@code script} starts with (PHP's fix_pathinfo walk), else itself. */
+    private static String scriptPhpWouldRun(String script) {
+        try {
+            java.nio.file.Path path = java.nio.file.Path.of(script);
+            if (!path.isAbsolute() || java.nio.file.Files.exists(path)) {
+                return script;
+            }
+            for (java.nio.file.Path p = path.getParent(); p != null; p = p.getParent()) {
+                if (java.nio.file.Files.isRegularFile(p)) {
+                    return p.toString();
+                }
+                if (java.nio.file.Files.isDirectory(p)) {
+                    return script;
+                }
+            }
+        } catch (RuntimeException e) {          // an invalid path: PHP will not find it either
+            return script;
+        }
+        return script;
     }
 
     private void crashed(Worker worker, Throwable cause) {

@@ -210,12 +210,6 @@ public final class ChildProcessWorkers implements WorkerFactory {
         List<String> argv = new ArrayList<>(wrappers);
         argv.add(program.toString());
         if (php) {
-            if (phpSettings.stream().noneMatch(setting -> setting.name().equals("cgi.fix_pathinfo"))) {
-                // the pool checks security.limit_extensions on SCRIPT_FILENAME as sent; with PHP's default
-                // fix_pathinfo=1, php-cgi would walk /uploads/evil.jpg/x.php back to evil.jpg and run it
-                argv.add("-d");
-                argv.add("cgi.fix_pathinfo=0");
-            }
             for (PhpIniSetting setting : phpSettings) {
                 argv.add("-d");
                 argv.add(setting.asDefine());

@@ -59,8 +59,8 @@ import java.util.regex.PatternSyntaxException;
  * ({@link Builder#frontController(String)}: one script for every path, the path as {@code PATH_INFO}). A path with
  * a {@code ..} segment (after percent-decoding) is answered 400, so {@code SCRIPT_FILENAME} always lies under the
  * document root; whether the file exists, and whether its name may run as a script, is the backend's to check
- * (php-fpm's {@code security.limit_extensions}; our php-cgi pools also run with {@code cgi.fix_pathinfo=0}, so
- * that {@code /upload.jpg/x.php} cannot run {@code upload.jpg}). The gateway serves no static files: every request goes to the backend, except {@code TRACE} (405, as in
+ * ({@code security.limit_extensions} in php-fpm and in this library's pools, which also refuse
+ * {@code /upload.jpg/x.php}: PHP would run {@code upload.jpg}). The gateway serves no static files: every request goes to the backend, except {@code TRACE} (405, as in
  * nginx). A request line over 8 KiB is answered 414, request headers over 32 KiB 431.
  *
  * <h2>Bodies, memory and back-pressure</h2>
