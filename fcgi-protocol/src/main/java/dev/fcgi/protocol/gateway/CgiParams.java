@@ -122,22 +122,16 @@ final class CgiParams {
                 || name.equalsIgnoreCase("Transfer-Encoding") || name.equalsIgnoreCase("Proxy"));
     }
 
-    /** {@code SERVER_NAME}: the configured name, else the Host header without its port, else the local address. */
+    /**
+     * {@code SERVER_NAME}: the configured name, else the local address, as nginx sends its own {@code server_name}
+     * and never the client's Host (applications trust {@code SERVER_NAME}, e.g. for links in mails; the Host header
+     * is in {@code HTTP_HOST}).
+     */
     private static String serverName(GatewayConfig config, HttpRequest request, SocketAddress local) {
         if (config.serverName() != null) {
             return new String(config.serverName().getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
         }
-        String host = request.headers().get(HttpHeaderNames.HOST);
-        if (host == null || host.isBlank()) {
-            return host(local);
-        }
-        host = host.strip();
-        if (host.startsWith("[")) {
-            int close = host.indexOf(']');
-            return close < 0 ? host : host.substring(0, close + 1);
-        }
-        int colon = host.indexOf(':');
-        return colon < 0 ? host : host.substring(0, colon);
+        return host(local);
     }
 
     private static String host(SocketAddress address) {

@@ -366,7 +366,10 @@ public final class HttpGateway implements AutoCloseable {
             return this;
         }
 
-        /** {@code SERVER_NAME}. Default: the request's {@code Host} header without its port. */
+        /**
+         * {@code SERVER_NAME}, as nginx's {@code server_name}. Default: the local address the request came in on;
+         * never the client's {@code Host} header (it is in {@code HTTP_HOST}), which applications must not trust.
+         */
         public Builder serverName(String name) {
             this.serverName = Objects.requireNonNull(name, "name");
             return this;

@@ -42,13 +42,15 @@ final class ResponseHeads {
     /**
      * The HTTP head of a backend response; a {@code Content-Length} it gives is kept and checked.
      *
-     * @throws BadBackendResponseException for a status outside 100 to 999, a header Netty refuses, or a
-     *                                     {@code Content-Length} that is not a single non-negative number
+     * @throws BadBackendResponseException for a status outside 200 to 999 (a 1xx is no final answer, and a CGI
+     *                                     program cannot switch protocols), a header Netty refuses, or a
+     *                                     {@code Content-Length} that is not a single non-negative number that fits
+     *                                     a long
      */
     static HttpResponse fromBackend(FcgiClientResponse response) throws BadBackendResponseException {
         int code = response.status();
-        if (code < 100 || code > 999) {
-            throw new BadBackendResponseException("status " + code + " (expected: 100 to 999)", null);
+        if (code < 200 || code > 999) {
+            throw new BadBackendResponseException("status " + code + " (expected: 200 to 999)", null);
         }
         try {
             HttpResponseStatus status = new HttpResponseStatus(code, reason(code, response.reason()));
@@ -63,7 +65,7 @@ final class ResponseHeads {
                 throw new BadBackendResponseException("more than one Content-Length", null);
             }
             String length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
-            if (length != null && !isDigits(length.strip())) {
+            if (length != null && (!isDigits(length.strip()) || length.strip().length() > 18)) {
                 throw new BadBackendResponseException("Content-Length '" + length + "' is not a number", null);
             }
             return head;

@@ -52,7 +52,7 @@ class CgiParamsTest {
         request.headers().add("Host", "[::1]:8080").add("X-Forwarded-For", "10.0.0.1");
         FcgiParameters params = build(config(Path.of("/srv"), Map.of("HTTP_X_FORWARDED_FOR", "",
                 "DOCUMENT_ROOT", "/elsewhere")), request);
-        assertEquals("[::1]", params.get("SERVER_NAME"));
+        assertEquals("::1", params.get("SERVER_NAME"), "the local address, never the client's Host (nginx: server_name)");
         assertEquals("", params.get("HTTP_X_FORWARDED_FOR"), "an extra HTTP_* param hides the header");
         assertEquals("/elsewhere", params.get("DOCUMENT_ROOT"));
         assertEquals(1, params.getAll("DOCUMENT_ROOT").size(), "replaced, not repeated");
