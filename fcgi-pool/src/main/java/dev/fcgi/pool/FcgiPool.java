@@ -11,6 +11,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -340,15 +342,15 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
     /** The longest existing regular file that {@code script} starts with (PHP's fix_pathinfo walk), else itself. */
     private static String scriptPhpWouldRun(String script) {
         try {
-            java.nio.file.Path path = java.nio.file.Path.of(script);
-            if (!path.isAbsolute() || java.nio.file.Files.exists(path)) {
+            Path path = Path.of(script);
+            if (!path.isAbsolute() || Files.exists(path)) {
                 return script;
             }
-            for (java.nio.file.Path p = path.getParent(); p != null; p = p.getParent()) {
-                if (java.nio.file.Files.isRegularFile(p)) {
+            for (Path p = path.getParent(); p != null; p = p.getParent()) {
+                if (Files.isRegularFile(p)) {
                     return p.toString();
                 }
-                if (java.nio.file.Files.isDirectory(p)) {
+                if (Files.isDirectory(p)) {
                     return script;
                 }
             }

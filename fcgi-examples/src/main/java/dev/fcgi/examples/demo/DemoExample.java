@@ -2,6 +2,7 @@ package dev.fcgi.examples.demo;
 
 import dev.fcgi.pool.FcgiPoolManager;
 import dev.fcgi.pool.config.FpmConfig;
+import dev.fcgi.protocol.FcgiTransport;
 import dev.fcgi.protocol.gateway.HttpGateway;
 
 import java.io.IOException;
@@ -12,7 +13,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -146,20 +149,20 @@ public final class DemoExample implements AutoCloseable {
     public void close() {
         gateways.forEach(HttpGateway::close);
         try {
-            manager.shutdownGracefully(java.time.Duration.ofSeconds(5));
+            manager.shutdownGracefully(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             manager.shutdownNow();
         }
         try (var files = Files.walk(directory)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
+            files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
         } catch (IOException e) {
             // a temporary directory: best effort
         }
     }
 
     private static String address(HttpGateway gateway) {
-        return dev.fcgi.protocol.FcgiTransport.formatAddress(gateway.localAddress());
+        return FcgiTransport.formatAddress(gateway.localAddress());
     }
 
     private static void copyScripts(Path php) throws IOException {

@@ -168,7 +168,7 @@ public final class FpmDaemon {
     }
 
     private static void applyLog(FpmGlobalConfig global) throws IOException {
-        FpmLog.level(FpmLog.Level.valueOf(global.logLevel().name()));
+        FpmLog.level(global.logLevel());
         if (global.errorLogToSyslog()) {
             logger.warn("error_log = syslog is not supported here: logging to stderr");
         } else if (global.errorLog() != null) {

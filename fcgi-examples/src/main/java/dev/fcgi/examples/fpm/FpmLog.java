@@ -1,5 +1,7 @@
 package dev.fcgi.examples.fpm;
 
+import dev.fcgi.pool.config.FpmGlobalConfig.LogLevel;
+
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -17,23 +19,8 @@ import java.util.Locale;
  */
 public final class FpmLog {
 
-    /** FPM's {@code log_level} values, in order. */
-    public enum Level {
-        DEBUG, NOTICE, WARNING, ERROR, ALERT;
-
-        /** FPM's name ({@code notice}, any case). */
-        public static Level of(String name) {
-            try {
-                return valueOf(name.strip().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("invalid value for log_level: '" + name
-                        + "' (debug, notice, warning, error or alert)");
-            }
-        }
-    }
-
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("dd-MMM-yyyy HH:mm:ss", Locale.ROOT);
-    private static volatile Level level = Level.NOTICE;
+    private static volatile LogLevel level = LogLevel.NOTICE;
     private static volatile Path file;
     private static PrintStream out = System.err;
 
@@ -41,12 +28,12 @@ public final class FpmLog {
     }
 
     /** {@code log_level}: messages below it are dropped. Default NOTICE. */
-    public static void level(Level minimum) {
+    public static void level(LogLevel minimum) {
         level = minimum;
     }
 
     /** Whether a message at {@code l} is written. */
-    static boolean enabled(Level l) {
+    static boolean enabled(LogLevel l) {
         return l.compareTo(level) >= 0;
     }
 
@@ -73,7 +60,7 @@ public final class FpmLog {
     }
 
     /** Writes one line (and the stack of {@code failure}, if any) in FPM's format. */
-    static void write(Level l, String message, Throwable failure) {
+    static void write(LogLevel l, String message, Throwable failure) {
         String line = "[" + TIME.format(LocalDateTime.now()) + "] " + l + ": " + message;
         synchronized (FpmLog.class) {
             out.println(line);

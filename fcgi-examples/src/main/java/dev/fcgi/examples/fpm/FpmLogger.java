@@ -1,5 +1,6 @@
 package dev.fcgi.examples.fpm;
 
+import dev.fcgi.pool.config.FpmGlobalConfig.LogLevel;
 import org.slf4j.Marker;
 import org.slf4j.event.Level;
 import org.slf4j.helpers.LegacyAbstractLogger;
@@ -12,12 +13,12 @@ final class FpmLogger extends LegacyAbstractLogger {
         this.name = name;
     }
 
-    private static FpmLog.Level fpm(Level level) {
+    private static LogLevel fpm(Level level) {
         return switch (level) {
-            case TRACE, DEBUG -> FpmLog.Level.DEBUG;
-            case INFO -> FpmLog.Level.NOTICE;
-            case WARN -> FpmLog.Level.WARNING;
-            case ERROR -> FpmLog.Level.ERROR;
+            case TRACE, DEBUG -> LogLevel.DEBUG;
+            case INFO -> LogLevel.NOTICE;
+            case WARN -> LogLevel.WARNING;
+            case ERROR -> LogLevel.ERROR;
         };
     }
 
@@ -34,26 +35,26 @@ final class FpmLogger extends LegacyAbstractLogger {
 
     @Override
     public boolean isTraceEnabled() {
-        return FpmLog.enabled(FpmLog.Level.DEBUG);
+        return FpmLog.enabled(LogLevel.DEBUG);
     }
 
     @Override
     public boolean isDebugEnabled() {
-        return FpmLog.enabled(FpmLog.Level.DEBUG);
+        return FpmLog.enabled(LogLevel.DEBUG);
     }
 
     @Override
     public boolean isInfoEnabled() {
-        return FpmLog.enabled(FpmLog.Level.NOTICE);
+        return FpmLog.enabled(LogLevel.NOTICE);
     }
 
     @Override
     public boolean isWarnEnabled() {
-        return FpmLog.enabled(FpmLog.Level.WARNING);
+        return FpmLog.enabled(LogLevel.WARNING);
     }
 
     @Override
     public boolean isErrorEnabled() {
-        return FpmLog.enabled(FpmLog.Level.ERROR);
+        return FpmLog.enabled(LogLevel.ERROR);
     }
 }

@@ -7,6 +7,8 @@ import sun.misc.Signal;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,6 +29,9 @@ import java.util.concurrent.TimeUnit;
 public final class FpmSignals {
 
     private static final Logger logger = LoggerFactory.getLogger(FpmSignals.class);
+    /** Runs the signals' actions one at a time, off the JVM's signal dispatcher. */
+    private static final ExecutorService ACTIONS_RUNNER = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("fpm-signal-action").daemon(true).factory());
 
     /** The control actions and the signal each is sent as. */
     public static final Map<String, String> ACTIONS = Map.of("reload", "HUP", "graceful-stop", "WINCH",
@@ -63,10 +68,6 @@ public final class FpmSignals {
             });
         });
     }
-
-    private static final java.util.concurrent.ExecutorService ACTIONS_RUNNER =
-            java.util.concurrent.Executors.newSingleThreadExecutor(
-                    Thread.ofPlatform().name("fpm-signal-action").daemon(true).factory());
 
     /** Sends {@code action}'s signal to process {@code pid} with {@code kill}; returns its exit code. */
     public static int send(String action, long pid) throws IOException, InterruptedException {
