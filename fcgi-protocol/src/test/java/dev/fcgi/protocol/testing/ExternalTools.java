@@ -40,7 +40,7 @@ public final class ExternalTools {
         Optional<String> found = find(names);
         if (found.isEmpty()) {
             String message = "SKIPPED: " + String.join(" or ", names) + " is not installed"
-                    + " (apt-get install nginx php8.2-cgi php8.2-fpm libfcgi-bin spawn-fcgi haproxy apache2 lighttpd,"
+                    + " (apt-get install nginx php8.2-cgi php8.2-fpm libfcgi-bin spawn-fcgi haproxy apache2 lighttpd curl procps,"
                     + " as .ci/run does)";
             if (isRequired()) {
                 throw new AssertionError(message + ", and interop tests are required here (CI)");
