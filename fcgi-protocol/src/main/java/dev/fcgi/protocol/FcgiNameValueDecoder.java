@@ -23,6 +23,7 @@ public final class FcgiNameValueDecoder {
     private static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
     /** A name or value up to this long gets its whole array at once; a longer one grows as its bytes arrive. */
     private static final int INITIAL_CAPACITY = 8192;
+    private static final byte[] EMPTY = new byte[0];
 
     private final FcgiParameters params;
     private final long maxLength;
@@ -35,6 +36,7 @@ public final class FcgiNameValueDecoder {
     private int nameLength;
     private int valueLength;
     private byte[] name;
+    private String knownName;
     private byte[] value;
     private int filled;
 
@@ -69,9 +71,15 @@ public final class FcgiNameValueDecoder {
             switch (state) {
                 case NAME_LENGTH, VALUE_LENGTH -> readLength(content);
                 case NAME -> {
-                    name = fill(content, name, nameLength);
-                    if (filled == nameLength) {
+                    if (filled == 0 && (knownName = KnownParamNames.find(content, nameLength)) != null) {
+                        content.skipBytes(nameLength);
+                        consumed += nameLength;
                         startValue();
+                    } else {
+                        name = fill(content, name, nameLength);
+                        if (filled == nameLength) {
+                            startValue();
+                        }
                     }
                 }
                 case VALUE -> {
@@ -140,7 +148,8 @@ public final class FcgiNameValueDecoder {
                     + " bytes exceeds the limit of " + maxLength + " bytes for all params");
         }
         valueLength = length;
-        name = new byte[Math.min(nameLength, INITIAL_CAPACITY)];
+        name = EMPTY;                                        // allocated as bytes arrive, unless the name is known
+        knownName = null;
         filled = 0;
         state = State.NAME;
         if (nameLength == 0) {
@@ -149,7 +158,7 @@ public final class FcgiNameValueDecoder {
     }
 
     private void startValue() {
-        value = new byte[Math.min(valueLength, INITIAL_CAPACITY)];
+        value = valueLength == 0 ? EMPTY : new byte[Math.min(valueLength, INITIAL_CAPACITY)];
         filled = 0;
         state = State.VALUE;
         if (valueLength == 0) {
@@ -158,8 +167,9 @@ public final class FcgiNameValueDecoder {
     }
 
     private void emitPair() {
-        params.add(new String(name, StandardCharsets.ISO_8859_1), value);
+        params.add(knownName != null ? knownName : new String(name, StandardCharsets.ISO_8859_1), value);
         name = null;
+        knownName = null;
         value = null;
         state = State.NAME_LENGTH;
     }

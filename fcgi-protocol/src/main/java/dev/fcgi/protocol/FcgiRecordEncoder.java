@@ -10,8 +10,9 @@ import io.netty.handler.codec.MessageToMessageEncoder;
 import java.util.List;
 
 /**
- * Encodes {@link FcgiRecord}s into bytes. Stream content is never copied: each wire record goes out as an 8-byte
- * header buffer, a retained slice of the content and a shared slice of zeros for the padding. Content longer
+ * Encodes {@link FcgiRecord}s into bytes. Stream content is not copied: each wire record goes out as an 8-byte
+ * header buffer, a retained slice of the content and a shared slice of zeros for the padding; only content of at
+ * most {@value #COPY_CONTENT_THRESHOLD} bytes is copied into the header's buffer. Content longer
  * than 65535 bytes is split into several records; every record is padded to a multiple of 8 bytes, as the
  * specification recommends. Stateless, so one {@link #INSTANCE} serves every channel.
  *
@@ -25,6 +26,12 @@ public final class FcgiRecordEncoder extends MessageToMessageEncoder<FcgiRecord>
 
     /** The shared instance. */
     public static final FcgiRecordEncoder INSTANCE = new FcgiRecordEncoder();
+
+    /**
+     * Stream content up to this many bytes is copied behind its header into one buffer: cheaper than a slice and
+     * a padding slice, and one gather-write entry instead of three (Netty's HTTP encoder does the same).
+     */
+    static final int COPY_CONTENT_THRESHOLD = 512;
 
     private static final ByteBuf ZEROS = Unpooled.unreleasableBuffer(
             Unpooled.wrappedBuffer(new byte[8]).asReadOnly());
@@ -89,6 +96,13 @@ public final class FcgiRecordEncoder extends MessageToMessageEncoder<FcgiRecord>
             return;
         }
         int index = content.readerIndex();
+        if (readable <= COPY_CONTENT_THRESHOLD) {
+            int padding = paddingFor(readable);
+            ByteBuf buf = alloc.ioBuffer(FcgiConstants.HEADER_LENGTH + readable + padding);
+            writeHeader(buf, record.type(), record.requestId(), readable, padding);
+            out.add(buf.writeBytes(content, index, readable).writeZero(padding));
+            return;
+        }
         while (readable > 0) {
             int length = Math.min(readable, FcgiConstants.MAX_CONTENT_LENGTH);
             int padding = paddingFor(length);

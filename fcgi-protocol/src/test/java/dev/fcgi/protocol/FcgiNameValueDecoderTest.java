@@ -29,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -441,5 +442,31 @@ class FcgiNameValueDecoderTest {
         long before = threads.getCurrentThreadAllocatedBytes();
         action.run();
         return threads.getCurrentThreadAllocatedBytes() - before;
+    }
+
+    @Test
+    @DisplayName("a well-known name arriving whole is the shared constant; split or unknown names decode as usual")
+    void wellKnownNamesAreSharedConstants() {
+        FcgiNameValueDecoder decoder = new FcgiNameValueDecoder(new FcgiParameters(), LIMIT, MAX_PAIRS);
+        ByteBuf whole = buffer(TWO_SHORT_PAIRS);
+        decoder.decode(whole);
+        whole.release();
+        byte[] other = concat(bytes(0x0B, 0x01), ascii("SERVER_PORX"), ascii("1"),   // one byte off a known name
+                bytes(0x0B, 0x01), ascii("SERVER_PORT"), ascii("2"));
+        ByteBuf head = buffer(Arrays.copyOf(other, 20));                          // the second name is split
+        ByteBuf tail = buffer(Arrays.copyOfRange(other, 20, other.length));
+        decoder.decode(head);
+        decoder.decode(tail);
+        head.release();
+        tail.release();
+        decoder.finish();
+        FcgiParameters params = decoder.params();
+        assertEquals(List.of("SERVER_PORT", "SERVER_ADDR", "SERVER_PORX", "SERVER_PORT"),
+                List.of(params.name(0), params.name(1), params.name(2), params.name(3)));
+        assertSame("SERVER_PORT", params.name(0), "the interned constant, not a new string");
+        assertSame("SERVER_ADDR", params.name(1));
+        assertEquals("80", params.value(0));
+        assertEquals("199.170.183.42", params.value(1));
+        assertEquals("2", params.get("SERVER_PORT"));
     }
 }

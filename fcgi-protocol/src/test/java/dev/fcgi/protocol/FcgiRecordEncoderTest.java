@@ -28,6 +28,7 @@ import static dev.fcgi.protocol.FcgiTestWire.zeros;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -195,18 +196,34 @@ class FcgiRecordEncoderTest {
     @DisplayName("spec 74: stream content goes out as a slice of the record's buffer, not a copy, and is released")
     void streamContentIsNotCopied() {
         EmbeddedChannel ch = new EmbeddedChannel(FcgiRecordEncoder.INSTANCE);
-        ByteBuf content = buffer(ascii("hello"));
+        int length = FcgiRecordEncoder.COPY_CONTENT_THRESHOLD + 3;
+        ByteBuf content = buffer(pattern(length));
         assertTrue(ch.writeOutbound(new FcgiStdout(1, content.retain())));
         ByteBuf header = ch.readOutbound();
         ByteBuf body = ch.readOutbound();
         ByteBuf padding = ch.readOutbound();
-        assertEquals(hex(bytes(1, 6, 0, 1, 0, 5, 3, 0)), hex(ByteBufUtil.getBytes(header)));
+        assertEquals(hex(bytes(1, 6, 0, 1, length >> 8, length & 0xFF, 5, 0)), hex(ByteBufUtil.getBytes(header)));
         content.setByte(0, 'J');
-        assertEquals("Jello", body.toString(StandardCharsets.US_ASCII));
-        assertEquals(3, padding.readableBytes());
+        assertEquals('J', body.getByte(body.readerIndex()));
+        assertEquals(5, padding.readableBytes());
         header.release();
         body.release();
         padding.release();
+        assertTrue(content.release(), "the encoder kept a reference to the content");
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    @DisplayName("small stream content is copied behind its header: one buffer per record, the content released")
+    void smallContentIsCopiedIntoOneBuffer() {
+        EmbeddedChannel ch = new EmbeddedChannel(FcgiRecordEncoder.INSTANCE);
+        ByteBuf content = buffer(ascii("hello"));
+        assertTrue(ch.writeOutbound(new FcgiStdout(1, content.retain())));
+        ByteBuf record = ch.readOutbound();
+        assertNull(ch.readOutbound());
+        assertEquals(hex(concat(bytes(1, 6, 0, 1, 0, 5, 3, 0), ascii("hello"), new byte[3])),
+                hex(ByteBufUtil.getBytes(record)));
+        record.release();
         assertTrue(content.release(), "the encoder kept a reference to the content");
         assertFalse(ch.finish());
     }

@@ -236,8 +236,9 @@ final class Exchange implements FcgiRequest {
                         requestUri(), failure);
             }
         }
-        response.complete(failure);
-        connection.handlerDone(this);
+        if (!response.complete(failure)) {        // ended before (finish(), an abort): free it once ended
+            connection.handlerDone(this);
+        }                                           // else the end, which sees DONE, frees it
     }
 
     /** Whether a handler failure only reflects that the request was aborted or its connection lost. */

@@ -27,6 +27,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -70,6 +71,8 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
     private Channel channel;
     private String name;
     private boolean closeWhenIdle;
+    /** Set at once by {@link #closeWhenIdle()} on any thread, so that no request begins before the loop closes. */
+    private volatile boolean closing;
     private int lingerRequestId = -1;
     private ChannelFuture lastEnd;
 
@@ -122,7 +125,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
             refuse(id, FcgiProtocolStatus.UNKNOWN_ROLE, begin.keepConn());
             return;
         }
-        if (closeWhenIdle) {
+        if (closeWhenIdle || closing) {
             // the connection closes once its requests are done (a response was cut short): it takes no new ones,
             // or a multiplexing client would keep it busy, and open, for ever
             logger.debug("{}: request {} refused with FCGI_OVERLOADED: the connection is closing", name, id);
@@ -258,7 +261,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (exchange.abort("FCGI_ABORT_REQUEST from the web server")) {
-            end(exchange, 0, false, false);
+            end(exchange, null, 0, false, false);
         }
         signalWritability();
     }
@@ -301,7 +304,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         logger.warn("{}: request {}: params not complete after {} ms (header timeout); ending it", name,
                 exchange.requestId(), config.headerTimeout().toMillis());
         if (exchange.claimWithoutHandler()) {
-            end(exchange, 1, false, false);
+            end(exchange, null, 1, false, false);
         }
     }
 
@@ -318,18 +321,37 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Ends a request: the end of STDOUT (and of STDERR when used) and END_REQUEST, at most once. Any thread; the
-     * records written so far by the caller's thread go out before these.
+     * Ends a request: its last STDOUT record ({@code null} for none), the end of STDOUT (and of STDERR when used)
+     * and END_REQUEST, at most once, in one flush. Any thread; the records written so far by the caller's thread go
+     * out before these.
      */
-    void end(Exchange exchange, int appStatus, boolean stderrUsed, boolean cutShort) {
+    void end(Exchange exchange, FcgiStdout last, int appStatus, boolean stderrUsed, boolean cutShort) {
         if (!channel.eventLoop().inEventLoop()) {
-            runOnEventLoop(() -> end(exchange, appStatus, stderrUsed, cutShort), exchange);
+            try {
+                channel.eventLoop().execute(() -> end(exchange, last, appStatus, stderrUsed, cutShort));
+            } catch (RejectedExecutionException e) {
+                logger.debug("{}: {} ended after its event loop shut down", name, exchange);
+                ReferenceCountUtil.release(last);
+                exchange.markEnded();
+                exchange.release();
+            }
             return;
         }
         if (!exchange.markEnded()) {
+            ReferenceCountUtil.release(last);
+            if (exchange.isHandlerDone()) {
+                exchange.release();                 // ended earlier while the handler still ran
+            }
             return;
         }
         detach(exchange);
+        if (last != null) {
+            if (channel.isActive()) {
+                channel.write(last, channel.voidPromise());
+            } else {
+                last.release();
+            }
+        }
         ChannelFuture future = null;
         if (cutShort) {
             // a response cut short gets no end records: the connection closes (once no other request uses it), so
@@ -373,7 +395,10 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         closeIfIdle();      // a connection marked to close when idle closes after its last request
     }
 
-    /** Called when a handler returned; frees the request if it has ended. Any thread. */
+    /**
+     * Called when a handler returned after its response had ended; frees the request once it has ended. Any
+     * thread.
+     */
     void handlerDone(Exchange exchange) {
         runOnEventLoop(() -> {
             if (exchange.isEnded()) {
@@ -386,14 +411,6 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
      * Runs a task on the connection's event loop. Once the loop has shut down (the server closed) the connection
      * is gone, so the request is only marked ended and freed.
      */
-    private void runOnEventLoop(Runnable task) {
-        try {
-            channel.eventLoop().execute(task);
-        } catch (RejectedExecutionException e) {
-            logger.debug("{}: event loop gone; connection closed with the server", name);
-        }
-    }
-
     private void runOnEventLoop(Runnable task, Exchange exchange) {
         try {
             channel.eventLoop().execute(task);
@@ -401,6 +418,15 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
             logger.debug("{}: {} ended after its event loop shut down", name, exchange);
             exchange.markEnded();
             exchange.release();
+        }
+    }
+
+    /** Runs a task on the connection's event loop, unless the loop has shut down with the server. */
+    private void runOnEventLoop(Runnable task) {
+        try {
+            channel.eventLoop().execute(task);
+        } catch (RejectedExecutionException e) {
+            logger.debug("{}: event loop gone; connection closed with the server", name);
         }
     }
 
@@ -439,7 +465,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         List<Exchange> active = new ArrayList<>(exchanges.values());
         for (Exchange exchange : active) {
             if (exchange.abort("connection closed by the web server")) {
-                end(exchange, 0, false, false);
+                end(exchange, null, 0, false, false);
             }
         }
         signalWritability();
@@ -484,6 +510,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
 
     /** Closes the connection once no request uses it (a response was cut short). Any thread. */
     void closeWhenIdle() {
+        closing = true;
         runOnEventLoop(() -> {
             closeWhenIdle = true;
             closeIfIdle();

@@ -156,19 +156,21 @@ final class ServerResponse implements FcgiResponse {
     /**
      * Ends the response: sends what is buffered, the end of STDOUT (and STDERR) and END_REQUEST. A failure turns an
      * uncommitted response into an error answer. Idempotent.
+     *
+     * @return whether this call ended the response ({@code false}: it had ended before)
      */
-    void complete(Throwable failure) {
+    boolean complete(Throwable failure) {
         lock.lock();
         try {
-            completeLocked(failure);
+            return completeLocked(failure);
         } finally {
             lock.unlock();
         }
     }
 
-    private void completeLocked(Throwable failure) {
+    private boolean completeLocked(Throwable failure) {
         if (finished) {
-            return;
+            return false;
         }
         finished = true;
         if (failure != null) {
@@ -183,12 +185,14 @@ final class ServerResponse implements FcgiResponse {
                 appendToChunk((code + " " + FcgiHttpReasons.of(code) + "\n").getBytes(StandardCharsets.UTF_8));
             }
         }
+        FcgiStdout last = null;
         if (!exchange.connection().isOpen()) {
             releaseChunk();
         } else {
-            sendChunk(false);
+            last = takeChunk();
         }
-        exchange.connection().end(exchange, appStatus, stderrUsed, cutShort);
+        exchange.connection().end(exchange, last, appStatus, stderrUsed, cutShort);   // one trip to the event loop
+        return true;
     }
 
     /** Answers with {@code code} and a short text body, without running a handler. */
@@ -307,6 +311,17 @@ final class ServerResponse implements FcgiResponse {
 
     /** Sends the buffered chunk (with the header block first when not committed yet) as one STDOUT record. */
     private void sendChunk(boolean flush) {
+        FcgiStdout record = takeChunk();
+        if (record != null) {
+            exchange.connection().write(record, flush);
+        }
+    }
+
+    /**
+     * The buffered chunk, with the header block first when not committed yet, as one STDOUT record; {@code null}
+     * when there is nothing to send.
+     */
+    private FcgiStdout takeChunk() {
         ByteBuf content = chunk;
         chunk = null;
         if (!committed) {
@@ -322,13 +337,13 @@ final class ServerResponse implements FcgiResponse {
             content = record;
         }
         if (content == null) {
-            return;
+            return null;
         }
         if (!content.isReadable()) {
             content.release();
-            return;
+            return null;
         }
-        exchange.connection().write(new FcgiStdout(exchange.requestId(), content), flush);
+        return new FcgiStdout(exchange.requestId(), content);
     }
 
     private byte[] headerBlock() {

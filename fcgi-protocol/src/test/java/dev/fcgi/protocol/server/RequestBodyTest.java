@@ -63,4 +63,30 @@ class RequestBodyTest {
         assertInstanceOf(RequestBody.BodyTooLargeException.class, e);
         body.release();
     }
+
+    @Test
+    @DisplayName("a body that has arrived in memory is read whole, or in parts, across its buffers")
+    void readsAnArrivedBodyAcrossBuffers(@TempDir Path dir) throws IOException {
+        RequestBody body = new RequestBody(1 << 20, dir, TimeUnit.SECONDS.toNanos(5), Long.MAX_VALUE);
+        body.offer(buffer(100, 0));
+        body.offer(buffer(50, 100));
+        body.end();
+        byte[] first = body.readNBytes(120);
+        assertEquals(120, first.length);
+        assertEquals(30, body.available());
+        byte[] rest = body.readAllBytes();
+        assertEquals(30, rest.length);
+        for (int i = 0; i < 150; i++) {
+            assertEquals((byte) (i % 251), i < 120 ? first[i] : rest[i - 120], "byte " + i);
+        }
+        assertEquals(0, body.readAllBytes().length);
+        assertEquals(-1, body.read());
+        body.release();
+
+        RequestBody empty = new RequestBody(1 << 20, dir, TimeUnit.SECONDS.toNanos(5), Long.MAX_VALUE);
+        empty.end();
+        assertEquals(0, empty.readAllBytes().length);
+        assertThrows(IllegalArgumentException.class, () -> empty.readNBytes(-1));
+        empty.release();
+    }
 }
