@@ -42,14 +42,18 @@ public final class JettyFcgiHello {
     private JettyFcgiHello() {
     }
 
-    /** {@code [--listen host:port | port | unix:/path]}, by default {@code 127.0.0.1:9000}. */
+    /** {@code [--listen host:port | port | unix:/path] [--version]}; listens on {@code 127.0.0.1:9000} by default. */
     public static void main(String[] args) throws Exception {
         String listen = "127.0.0.1:9000";
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--listen") && i + 1 < args.length) {
                 listen = args[++i];
+            } else if (args[i].equals("--version")) {
+                System.out.println("JettyFcgiHello (Jetty " + Jetty.VERSION + ", "
+                        + ServerFCGIConnectionFactory.class.getName() + ")");
+                return;
             } else {
-                System.err.println("usage: JettyFcgiHello [--listen host:port | port | unix:/path]");
+                System.err.println("usage: JettyFcgiHello [--listen host:port | port | unix:/path] [--version]");
                 System.exit(2);
             }
         }
