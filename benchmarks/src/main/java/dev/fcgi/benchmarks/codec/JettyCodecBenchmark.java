@@ -187,11 +187,17 @@ public class JettyCodecBenchmark {
         return state.fields;
     }
 
-    /** Generates the response, as {@code HttpStreamOverFCGI.commit} does, and returns the number of bytes. */
-    private static long encode(Encoder state, Blackhole bh) {
+    /** Generates the response as {@code HttpStreamOverFCGI.commit} does; the caller releases the buffers. */
+    static ByteBufferPool.Accumulator generateResponse(Encoder state) {
         ByteBufferPool.Accumulator accumulator = new ByteBufferPool.Accumulator();
         state.generator.generateResponseHeaders(accumulator, REQUEST_ID, CodecInputs.STATUS, null, state.headers);
         state.generator.generateResponseContent(accumulator, REQUEST_ID, state.body.rewind(), true, false);
+        return accumulator;
+    }
+
+    /** Generates the response and returns the number of bytes. */
+    private static long encode(Encoder state, Blackhole bh) {
+        ByteBufferPool.Accumulator accumulator = generateResponse(state);
         long length = accumulator.getTotalLength();
         if (bh != null) {
             bh.consume(accumulator.getByteBuffers());

@@ -186,16 +186,21 @@ public class RecordCodecBenchmark {
         return params.params();
     }
 
-    /** Encodes the response and returns the number of bytes written. */
-    private static long encode(Encoder state, Blackhole bh) {
+    /** Writes the response to the encoder channel, whose outbound queue then holds its bytes. */
+    static void writeResponse(Encoder state) {
         EmbeddedChannel ch = state.channel;
         byte[] head = headerBlock(CodecInputs.STATUS, RESPONSE_HEADERS);
         ch.writeOutbound(new FcgiStdout(REQUEST_ID, ch.alloc().buffer(head.length).writeBytes(head)),
                 new FcgiStdout(REQUEST_ID, state.body.retainedDuplicate()),
                 FcgiStdout.endOfStream(REQUEST_ID),
                 new FcgiEndRequest(REQUEST_ID, 0, FcgiProtocolStatus.REQUEST_COMPLETE));
+    }
+
+    /** Encodes the response and returns the number of bytes written. */
+    private static long encode(Encoder state, Blackhole bh) {
+        writeResponse(state);
         long length = 0;
-        for (ByteBuf buf; (buf = ch.readOutbound()) != null; ) {
+        for (ByteBuf buf; (buf = state.channel.readOutbound()) != null; ) {
             length += buf.readableBytes();
             if (bh != null) {
                 bh.consume(buf);
