@@ -30,9 +30,11 @@ import java.nio.file.attribute.PosixFilePermissions;
  * java -cp benchmarks/target/benchmarks.jar dev.fcgi.benchmarks.peers.JettyFcgiHello --listen unix:/tmp/jetty.sock
  * </pre>
  *
- * <p>Jetty 12 ignores FCGI_KEEP_CONN (its {@code ServerFCGIConnection.onStart} reads the flags but leaves them as a
- * "TODO"): it never closes a connection after a response, so a web server that relies on the application closing
- * (nginx without {@code fastcgi_keep_conn on}) waits for the close; put it behind kept connections.
+ * <p>Jetty 12 ignores FCGI_KEEP_CONN ({@code ServerFCGIConnection.onStart}: "TODO: handle flags"): it answers in
+ * full, END_REQUEST included, but closes the connection only when its idle timeout (30 s) expires. nginx without
+ * {@code fastcgi_keep_conn on} waits for that close before it sends the body: the client gets the body after 30 s,
+ * or, with a {@code fastcgi_read_timeout} below 30 s, the headers and a truncated body. Put it behind kept
+ * connections.
  */
 public final class JettyFcgiHello {
 
@@ -62,7 +64,7 @@ public final class JettyFcgiHello {
         server.join();
     }
 
-    /** Starts a server on {@code listen} ({@code host:port}, {@code port} or {@code unix:/path}). */
+    /** Starts a server on {@code listen}: {@code host:port}, {@code port} (on 127.0.0.1) or {@code unix:/path}. */
     public static Server start(String listen) throws Exception {
         Server server = new Server();
         HttpConfiguration config = new HttpConfiguration();
@@ -81,9 +83,7 @@ public final class JettyFcgiHello {
         } else {
             ServerConnector connector = new ServerConnector(server, fcgi);
             int colon = listen.lastIndexOf(':');
-            if (colon >= 0) {
-                connector.setHost(listen.substring(0, colon).replace("[", "").replace("]", ""));
-            }
+            connector.setHost(colon < 0 ? "127.0.0.1" : listen.substring(0, colon).replace("[", "").replace("]", ""));
             connector.setPort(Integer.parseInt(listen.substring(colon + 1)));
             server.addConnector(connector);
         }
