@@ -2,19 +2,17 @@ package dev.fcgi.benchmarks.codec;
 
 import dev.fcgi.protocol.FcgiBeginRequest;
 import dev.fcgi.protocol.FcgiEndRequest;
+import dev.fcgi.protocol.FcgiHttpReasons;
 import dev.fcgi.protocol.FcgiNameValueDecoder;
-import dev.fcgi.protocol.FcgiNameValuePairs;
 import dev.fcgi.protocol.FcgiParameters;
 import dev.fcgi.protocol.FcgiParams;
 import dev.fcgi.protocol.FcgiProtocolStatus;
 import dev.fcgi.protocol.FcgiRecordDecoder;
 import dev.fcgi.protocol.FcgiRecordEncoder;
-import dev.fcgi.protocol.FcgiRole;
 import dev.fcgi.protocol.FcgiStdin;
 import dev.fcgi.protocol.FcgiStdout;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -32,21 +30,25 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+
+import static dev.fcgi.benchmarks.codec.CodecInputs.REQUEST_ID;
 
 /**
  * The record codec on the two hot paths of a request, without a socket: each operation drives an
- * {@link EmbeddedChannel} and releases everything it produced.
+ * {@link EmbeddedChannel} and releases everything it produced. {@link JettyCodecBenchmark} runs the same
+ * {@link CodecInputs} through Jetty's parser and generator.
  * <ul>
  * <li>{@code decodeNginxRequest}: the bytes nginx sends for a GET (BEGIN_REQUEST, one PARAMS record with 28
  * {@code fastcgi_params}, the empty PARAMS and the empty STDIN), through {@link FcgiRecordDecoder} and
  * {@link FcgiNameValueDecoder} into {@link FcgiParameters}.</li>
- * <li>{@code encodeResponse}: a STDOUT of {@code Status}/{@code Content-Type} headers and a body of
- * {@code bodySize} bytes, the empty STDOUT and END_REQUEST, through {@link FcgiRecordEncoder}. The body is
- * sliced, not copied, so the cost grows with the number of records (one per 65535 bytes), not with the bytes.</li>
+ * <li>{@code encodeResponse}: the CGI head ({@code Status: 200 OK}, {@code Content-Type}) written from the status
+ * and the header list as the server writes it, in a STDOUT of its own; a body of {@code bodySize} bytes; the empty
+ * STDOUT and END_REQUEST; through {@link FcgiRecordEncoder}. The body is sliced, not copied, so the cost grows with
+ * the number of records (one per 65535 bytes), not with the bytes.</li>
+ * <li>{@code exchange4k}: both, with a 4 KiB body.</li>
  * </ul>
- * Run: {@code java -jar benchmarks/target/benchmarks.jar RecordCodecBenchmark -prof gc}.
+ * Run: {@code java -jar benchmarks/target/benchmarks.jar 'RecordCodec|JettyCodec' -prof gc}.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -55,49 +57,11 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = "-Dio.netty.leakDetection.level=disabled")
 public class RecordCodecBenchmark {
 
-    private static final int REQUEST_ID = 1;
     private static final long MAX_PARAMS_LENGTH = 64 * 1024;
     private static final int MAX_PAIRS = 256;
+    private static final String[][] RESPONSE_HEADERS = {{"Content-Type", CodecInputs.CONTENT_TYPE}};
 
-    /** What nginx's stock {@code fastcgi_params} plus a few request headers produce for a browser GET. */
-    private static final String[][] NGINX_PARAMS = {
-            {"QUERY_STRING", "page=2&sort=desc"},
-            {"REQUEST_METHOD", "GET"},
-            {"CONTENT_TYPE", ""},
-            {"CONTENT_LENGTH", ""},
-            {"SCRIPT_NAME", "/index.php"},
-            {"REQUEST_URI", "/blog/fastcgi-on-the-jvm?page=2&sort=desc"},
-            {"DOCUMENT_URI", "/index.php"},
-            {"DOCUMENT_ROOT", "/var/www/html"},
-            {"SERVER_PROTOCOL", "HTTP/1.1"},
-            {"REQUEST_SCHEME", "https"},
-            {"HTTPS", "on"},
-            {"GATEWAY_INTERFACE", "CGI/1.1"},
-            {"SERVER_SOFTWARE", "nginx/1.24.0"},
-            {"REMOTE_ADDR", "203.0.113.42"},
-            {"REMOTE_PORT", "51234"},
-            {"SERVER_ADDR", "10.0.0.5"},
-            {"SERVER_PORT", "443"},
-            {"SERVER_NAME", "example.com"},
-            {"REDIRECT_STATUS", "200"},
-            {"SCRIPT_FILENAME", "/var/www/html/index.php"},
-            {"PATH_INFO", ""},
-            {"HTTP_HOST", "example.com"},
-            {"HTTP_USER_AGENT", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-                    + "Chrome/124.0.0.0 Safari/537.36"},
-            {"HTTP_ACCEPT", "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
-                    + "*/*;q=0.8"},
-            {"HTTP_ACCEPT_ENCODING", "gzip, deflate, br, zstd"},
-            {"HTTP_ACCEPT_LANGUAGE", "en-US,en;q=0.9,de;q=0.8"},
-            {"HTTP_CONNECTION", "keep-alive"},
-            {"HTTP_COOKIE", "sessionid=8f14e45fceea167a5a36dedd4bea2543; theme=dark; "
-                    + "_ga=GA1.2.1234567890.1700000000; csrftoken=Zx9TQm3kLr7VwP2sYb6NcJ4hGd8FaE1u"},
-    };
-
-    private static final byte[] RESPONSE_HEADERS =
-            "Status: 200 OK\r\nContent-Type: text/html\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-
-    /** A decoder channel and the request bytes, encoded once. */
+    /** A decoder channel and the request bytes. */
     @State(Scope.Thread)
     public static class Request {
 
@@ -106,22 +70,12 @@ public class RecordCodecBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() {
-            FcgiParameters params = new FcgiParameters(NGINX_PARAMS.length);
-            for (String[] pair : NGINX_PARAMS) {
-                params.add(pair[0], pair[1]);
-            }
-            ByteBuf pairs = Unpooled.buffer(params.encodedLength());
-            FcgiNameValuePairs.encode(pairs, params);
-            wire = encode(
-                    new FcgiBeginRequest(REQUEST_ID, FcgiRole.RESPONDER, true),
-                    new FcgiParams(REQUEST_ID, pairs),
-                    FcgiParams.endOfStream(REQUEST_ID),
-                    FcgiStdin.endOfStream(REQUEST_ID));
+            byte[] request = CodecInputs.nginxRequest();
+            wire = ByteBufAllocator.DEFAULT.directBuffer(request.length).writeBytes(request);
             channel = new EmbeddedChannel(new FcgiRecordDecoder());
-
             FcgiParameters decoded = decode(this, null);
-            if (!decoded.equals(params)) {
-                throw new IllegalStateException("decoded " + decoded + ", expected " + params);
+            if (!decoded.equals(CodecInputs.nginxParams())) {
+                throw new IllegalStateException("decoded " + decoded + ", expected " + CodecInputs.nginxParams());
             }
         }
 
@@ -132,30 +86,58 @@ public class RecordCodecBenchmark {
         }
     }
 
-    /** An encoder channel and a response body of {@code bodySize} bytes, headers first. */
+    /** An encoder channel and a response body. */
+    abstract static class Encoder {
+
+        EmbeddedChannel channel;
+        ByteBuf body;
+
+        void open(int bodySize) {
+            body = ByteBufAllocator.DEFAULT.directBuffer(bodySize).writeBytes(CodecInputs.body(bodySize));
+            channel = new EmbeddedChannel(FcgiRecordEncoder.INSTANCE);
+            long length = encode(this, null);
+            if (length != CodecInputs.responseLength(bodySize, true)) {
+                throw new IllegalStateException("encoded " + length + " bytes, expected "
+                        + CodecInputs.responseLength(bodySize, true));
+            }
+        }
+
+        void close() {
+            channel.finishAndReleaseAll();
+            body.release();
+        }
+    }
+
+    /** A response body of {@code bodySize} bytes. */
     @State(Scope.Thread)
-    public static class Response {
+    public static class Response extends Encoder {
 
         @Param({"13", "4096", "1048576"})
         public int bodySize;
 
-        EmbeddedChannel channel;
-        ByteBuf content;
-
         @Setup(Level.Trial)
         public void setUp() {
-            byte[] body = new byte[bodySize];
-            Arrays.fill(body, (byte) 'x');
-            content = ByteBufAllocator.DEFAULT.directBuffer(RESPONSE_HEADERS.length + bodySize)
-                    .writeBytes(RESPONSE_HEADERS)
-                    .writeBytes(body);
-            channel = new EmbeddedChannel(FcgiRecordEncoder.INSTANCE);
+            open(bodySize);
         }
 
         @TearDown(Level.Trial)
         public void tearDown() {
-            channel.finishAndReleaseAll();
-            content.release();
+            close();
+        }
+    }
+
+    /** A 4 KiB response body, for {@code exchange4k}. */
+    @State(Scope.Thread)
+    public static class Response4k extends Encoder {
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            open(4096);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            close();
         }
     }
 
@@ -165,15 +147,14 @@ public class RecordCodecBenchmark {
     }
 
     @Benchmark
-    public void encodeResponse(Response state, Blackhole bh) {
-        EmbeddedChannel ch = state.channel;
-        ch.writeOutbound(new FcgiStdout(REQUEST_ID, state.content.retainedDuplicate()),
-                FcgiStdout.endOfStream(REQUEST_ID),
-                new FcgiEndRequest(REQUEST_ID, 0, FcgiProtocolStatus.REQUEST_COMPLETE));
-        for (ByteBuf buf; (buf = ch.readOutbound()) != null; ) {
-            bh.consume(buf.readableBytes());
-            buf.release();
-        }
+    public long encodeResponse(Response state, Blackhole bh) {
+        return encode(state, bh);
+    }
+
+    @Benchmark
+    public long exchange4k(Request request, Response4k response, Blackhole bh) {
+        bh.consume(decode(request, bh));
+        return encode(response, bh);
     }
 
     private static FcgiParameters decode(Request state, Blackhole bh) {
@@ -205,16 +186,38 @@ public class RecordCodecBenchmark {
         return params.params();
     }
 
-    /** The bytes the encoder writes for {@code records}, in one direct buffer. */
-    private static ByteBuf encode(Object... records) {
-        EmbeddedChannel ch = new EmbeddedChannel(FcgiRecordEncoder.INSTANCE);
-        ch.writeOutbound(records);
-        ByteBuf wire = ByteBufAllocator.DEFAULT.directBuffer();
-        for (ByteBuf buf; (buf = ch.readOutbound()) != null; ) {
-            wire.writeBytes(buf);
+    /** Writes the response to the encoder channel, whose outbound queue then holds its bytes. */
+    static void writeResponse(Encoder state) {
+        EmbeddedChannel ch = state.channel;
+        byte[] head = headerBlock(CodecInputs.STATUS, RESPONSE_HEADERS);
+        ch.writeOutbound(new FcgiStdout(REQUEST_ID, ch.alloc().buffer(head.length).writeBytes(head)),
+                new FcgiStdout(REQUEST_ID, state.body.retainedDuplicate()),
+                FcgiStdout.endOfStream(REQUEST_ID),
+                new FcgiEndRequest(REQUEST_ID, 0, FcgiProtocolStatus.REQUEST_COMPLETE));
+    }
+
+    /** Encodes the response and returns the number of bytes written. */
+    private static long encode(Encoder state, Blackhole bh) {
+        writeResponse(state);
+        long length = 0;
+        for (ByteBuf buf; (buf = state.channel.readOutbound()) != null; ) {
+            length += buf.readableBytes();
+            if (bh != null) {
+                bh.consume(buf);
+            }
             buf.release();
         }
-        ch.finishAndReleaseAll();
-        return wire;
+        return length;
+    }
+
+    /** The CGI head, written as the server's {@code ServerResponse.headerBlock} writes it. */
+    private static byte[] headerBlock(int status, String[][] headers) {
+        StringBuilder head = new StringBuilder(128);
+        head.append("Status: ").append(status).append(' ').append(FcgiHttpReasons.of(status)).append("\r\n");
+        for (String[] header : headers) {
+            head.append(header[0]).append(": ").append(header[1]).append("\r\n");
+        }
+        head.append("\r\n");
+        return head.toString().getBytes(StandardCharsets.UTF_8);
     }
 }
