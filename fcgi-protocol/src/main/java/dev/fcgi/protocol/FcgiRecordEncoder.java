@@ -42,7 +42,11 @@ public final class FcgiRecordEncoder extends MessageToMessageEncoder<FcgiRecord>
 
     @Override
     protected void encode(ChannelHandlerContext ctx, FcgiRecord record, List<Object> out) {
-        ByteBufAllocator alloc = ctx.alloc();
+        encode(ctx.alloc(), record, out);
+    }
+
+    /** Encodes {@code record} into buffers from {@code alloc}, added to {@code out}; the caller owns them. */
+    void encode(ByteBufAllocator alloc, FcgiRecord record, List<Object> out) {
         switch (record) {
             case FcgiStreamRecord stream -> encodeStream(alloc, stream, out);
             case FcgiBeginRequest begin -> {

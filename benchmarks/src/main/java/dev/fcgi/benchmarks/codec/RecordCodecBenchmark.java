@@ -1,5 +1,6 @@
 package dev.fcgi.benchmarks.codec;
 
+import dev.fcgi.protocol.DirectCodec;
 import dev.fcgi.protocol.FcgiBeginRequest;
 import dev.fcgi.protocol.FcgiEndRequest;
 import dev.fcgi.protocol.FcgiHttpReasons;
@@ -13,7 +14,6 @@ import dev.fcgi.protocol.FcgiStdin;
 import dev.fcgi.protocol.FcgiStdout;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.embedded.EmbeddedChannel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -30,13 +30,15 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static dev.fcgi.benchmarks.codec.CodecInputs.REQUEST_ID;
 
 /**
- * The record codec on the two hot paths of a request, without a socket: each operation drives an
- * {@link EmbeddedChannel} and releases everything it produced. {@link JettyCodecBenchmark} runs the same
+ * The record codec on the two hot paths of a request, without a socket: each operation calls the decoder or the
+ * encoder directly ({@link DirectCodec}, as Jetty's are called) and releases everything it produced. {@link JettyCodecBenchmark} runs the same
  * {@link CodecInputs} through Jetty's parser and generator.
  * <ul>
  * <li>{@code decodeNginxRequest}: the bytes nginx sends for a GET (BEGIN_REQUEST, one PARAMS record with 28
@@ -44,7 +46,7 @@ import static dev.fcgi.benchmarks.codec.CodecInputs.REQUEST_ID;
  * {@link FcgiNameValueDecoder} into {@link FcgiParameters}.</li>
  * <li>{@code encodeResponse}: the CGI head ({@code Status: 200 OK}, {@code Content-Type}) written from the status
  * and the header list as the server writes it, in a STDOUT of its own; a body of {@code bodySize} bytes; the empty
- * STDOUT and END_REQUEST; through {@link FcgiRecordEncoder}. The body is sliced, not copied, so the cost grows with
+ * STDOUT and END_REQUEST; through {@link FcgiRecordEncoder}. A body over 512 bytes is sliced, not copied, so the cost grows with
  * the number of records (one per 65535 bytes), not with the bytes.</li>
  * <li>{@code exchange4k}: both, with a 4 KiB body.</li>
  * </ul>
@@ -65,14 +67,14 @@ public class RecordCodecBenchmark {
     @State(Scope.Thread)
     public static class Request {
 
-        EmbeddedChannel channel;
+        final FcgiRecordDecoder decoder = new FcgiRecordDecoder();
+        final List<Object> records = new ArrayList<>();
         ByteBuf wire;
 
         @Setup(Level.Trial)
         public void setUp() {
             byte[] request = CodecInputs.nginxRequest();
             wire = ByteBufAllocator.DEFAULT.directBuffer(request.length).writeBytes(request);
-            channel = new EmbeddedChannel(new FcgiRecordDecoder());
             FcgiParameters decoded = decode(this, null);
             if (!decoded.equals(CodecInputs.nginxParams())) {
                 throw new IllegalStateException("decoded " + decoded + ", expected " + CodecInputs.nginxParams());
@@ -81,7 +83,6 @@ public class RecordCodecBenchmark {
 
         @TearDown(Level.Trial)
         public void tearDown() {
-            channel.finishAndReleaseAll();
             wire.release();
         }
     }
@@ -89,12 +90,12 @@ public class RecordCodecBenchmark {
     /** An encoder channel and a response body. */
     abstract static class Encoder {
 
-        EmbeddedChannel channel;
+        final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+        final List<Object> out = new ArrayList<>();
         ByteBuf body;
 
         void open(int bodySize) {
-            body = ByteBufAllocator.DEFAULT.directBuffer(bodySize).writeBytes(CodecInputs.body(bodySize));
-            channel = new EmbeddedChannel(FcgiRecordEncoder.INSTANCE);
+            body = alloc.directBuffer(bodySize).writeBytes(CodecInputs.body(bodySize));
             long length = encode(this, null);
             if (length != CodecInputs.responseLength(bodySize, true)) {
                 throw new IllegalStateException("encoded " + length + " bytes, expected "
@@ -103,7 +104,6 @@ public class RecordCodecBenchmark {
         }
 
         void close() {
-            channel.finishAndReleaseAll();
             body.release();
         }
     }
@@ -158,11 +158,16 @@ public class RecordCodecBenchmark {
     }
 
     private static FcgiParameters decode(Request state, Blackhole bh) {
-        EmbeddedChannel ch = state.channel;
-        ch.writeInbound(state.wire.retainedDuplicate());
+        List<Object> records = state.records;
+        ByteBuf wire = state.wire.retainedDuplicate();          // stands in for the socket's read buffer
+        try {
+            DirectCodec.decode(state.decoder, wire, records);
+        } finally {
+            wire.release();
+        }
         FcgiNameValueDecoder params = new FcgiNameValueDecoder(new FcgiParameters(32), MAX_PARAMS_LENGTH, MAX_PAIRS);
-        for (Object msg; (msg = ch.readInbound()) != null; ) {
-            switch (msg) {
+        for (int i = 0; i < records.size(); i++) {
+            switch (records.get(i)) {
                 case FcgiBeginRequest begin -> {
                     if (bh != null) {
                         bh.consume(begin);
@@ -180,33 +185,38 @@ public class RecordCodecBenchmark {
                     }
                 }
                 case FcgiStdin stdin -> stdin.release();
-                default -> throw new IllegalStateException("unexpected record: " + msg);
+                default -> throw new IllegalStateException("unexpected record: " + records.get(i));
             }
         }
+        records.clear();
         return params.params();
     }
 
-    /** Writes the response to the encoder channel, whose outbound queue then holds its bytes. */
+    /** Encodes the response into the state's list of buffers, as the pipeline's encoder would. */
     static void writeResponse(Encoder state) {
-        EmbeddedChannel ch = state.channel;
         byte[] head = headerBlock(CodecInputs.STATUS, RESPONSE_HEADERS);
-        ch.writeOutbound(new FcgiStdout(REQUEST_ID, ch.alloc().buffer(head.length).writeBytes(head)),
-                new FcgiStdout(REQUEST_ID, state.body.retainedDuplicate()),
-                FcgiStdout.endOfStream(REQUEST_ID),
-                new FcgiEndRequest(REQUEST_ID, 0, FcgiProtocolStatus.REQUEST_COMPLETE));
+        ByteBufAllocator alloc = state.alloc;
+        List<Object> out = state.out;
+        DirectCodec.encode(alloc, new FcgiStdout(REQUEST_ID, alloc.buffer(head.length).writeBytes(head)), out);
+        DirectCodec.encode(alloc, new FcgiStdout(REQUEST_ID, state.body.retainedDuplicate()), out);
+        DirectCodec.encode(alloc, FcgiStdout.endOfStream(REQUEST_ID), out);
+        DirectCodec.encode(alloc, new FcgiEndRequest(REQUEST_ID, 0, FcgiProtocolStatus.REQUEST_COMPLETE), out);
     }
 
     /** Encodes the response and returns the number of bytes written. */
     private static long encode(Encoder state, Blackhole bh) {
         writeResponse(state);
         long length = 0;
-        for (ByteBuf buf; (buf = state.channel.readOutbound()) != null; ) {
+        List<Object> out = state.out;
+        for (int i = 0; i < out.size(); i++) {
+            ByteBuf buf = (ByteBuf) out.get(i);
             length += buf.readableBytes();
             if (bh != null) {
                 bh.consume(buf);
             }
             buf.release();
         }
+        out.clear();
         return length;
     }
 
