@@ -3,7 +3,9 @@ package dev.fcgi.examples.php;
 import dev.fcgi.pool.FcgiPool;
 import dev.fcgi.pool.PoolConfig;
 import dev.fcgi.pool.process.ChildProcessWorkers;
+import dev.fcgi.protocol.FcgiTransport;
 import dev.fcgi.protocol.server.FcgiServer;
+import io.netty.channel.EventLoopGroup;
 
 import java.time.Duration;
 import java.util.Arrays;
@@ -25,6 +27,10 @@ public final class PhpExample {
                        [--start-servers N --min-spare N --max-spare N] [--max-requests N]
                        [--command /usr/bin/php-cgi] [--user nobody] [--status-path /status]
                        [--php-value name=value]...""";
+
+    /** One group for the server's connections and the children's: a request's hops stay on few threads. */
+    private static final EventLoopGroup LOOPS = FcgiTransport.newEventLoopGroup(
+            Math.max(1, Runtime.getRuntime().availableProcessors() / 2), "fcgi-io");
 
     private PhpExample() {
     }
@@ -66,6 +72,7 @@ public final class PhpExample {
         PoolConfig pool = config.listen(listen).user(user).build();     // FPM's checks, e.g. of the pm settings
         ChildProcessWorkers children = ChildProcessWorkers.builder(List.of(command.strip().split("\\s+")))
                 .config(pool)                                            // user, php_value[], env[], ...
+                .eventLoopGroup(LOOPS)                                   // the server's loops: fewer wake-ups
                 .build();
         FcgiPool started = FcgiPool.builder("www").config(pool).workers(children).build().start();
         if (pool.strategy().initialWorkers() > 0 && started.snapshot().workers().isEmpty()) {   // not ondemand
@@ -73,7 +80,7 @@ public final class PhpExample {
             throw new IllegalStateException("no php-cgi child started (" + children + "): see the log above");
         }
         poolOut[0] = started;
-        return FcgiServer.builder().listen(listen)
+        return FcgiServer.builder().listen(listen).eventLoopGroup(LOOPS)
                 .handler(started.handler()).dispatcher(started)         // requests, not connections, go to children
                 .build()
                 .start();

@@ -331,7 +331,7 @@ public final class ChildProcessWorkers implements WorkerFactory {
     /** The event loops of every child's connection, unless the builder was given a group: daemon threads. */
     private static final class SharedLoops {
         static final EventLoopGroup GROUP = FcgiTransport.newEventLoopGroup(
-                Math.min(2, Runtime.getRuntime().availableProcessors()), "fcgi-children");
+                Math.max(1, Runtime.getRuntime().availableProcessors() / 2), "fcgi-children");
     }
 
     /** A start that failed: the pool logs the message and retries after its back-off. */
@@ -495,7 +495,10 @@ public final class ChildProcessWorkers implements WorkerFactory {
             return this;
         }
 
-        /** The event loops for the connections to the children. Default: two shared daemon loops. */
+        /**
+         * The event loops for the connections to the children; passing the server's group saves a thread hop per
+         * request. Default: shared daemon loops, half the cores (at least one).
+         */
         public Builder eventLoopGroup(EventLoopGroup group) {
             this.loops = Objects.requireNonNull(group, "group");
             return this;
