@@ -1,0 +1,89 @@
+package dev.fcgi.benchmarks.load;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * When a run's requests may be sent, and when the run is over: requests whose send time falls in the warm-up are
+ * sent but not recorded, the measured ones are counted against {@code -n}, and none is sent from the deadline on
+ * or after {@link #stop()}. The run is over once every virtual user has stopped. Thread-safe.
+ */
+final class LoadPlan {
+
+    /** What {@link #admit(long)} allows. */
+    enum Admission {
+        /** Send, and record the outcome. */
+        MEASURE,
+        /** Send without recording: warm-up. */
+        WARMUP,
+        /** Do not send: the virtual user stops. */
+        STOP
+    }
+
+    private final long measureStart;
+    private final long deadline;
+    private final long requests;
+    private final AtomicLong issued = new AtomicLong();
+    private final AtomicInteger running;
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile boolean stopped;
+    private volatile long finishedAt;
+
+    /**
+     * @param start    the run's start ({@link System#nanoTime()})
+     * @param warmup   nanoseconds of warm-up from {@code start}
+     * @param duration nanoseconds of measurement after the warm-up
+     * @param requests measured requests at most, or 0 for no limit
+     * @param users    the number of virtual users
+     */
+    LoadPlan(long start, long warmup, long duration, long requests, int users) {
+        this.measureStart = start + warmup;
+        this.deadline = measureStart + duration;
+        this.requests = requests;
+        this.running = new AtomicInteger(users);
+    }
+
+    /** Whether a request meant to be sent at {@code sendAt} ({@link System#nanoTime()}) is sent, and recorded. */
+    Admission admit(long sendAt) {
+        if (stopped || sendAt - deadline >= 0) {
+            return Admission.STOP;
+        }
+        if (sendAt - measureStart < 0) {
+            return Admission.WARMUP;
+        }
+        if (requests > 0 && issued.incrementAndGet() > requests) {
+            return Admission.STOP;
+        }
+        return Admission.MEASURE;
+    }
+
+    /** Sends no more requests; those in flight still complete. */
+    void stop() {
+        stopped = true;
+    }
+
+    boolean isStopped() {
+        return stopped;
+    }
+
+    /** A virtual user has stopped; the last one ends the run. */
+    void userStopped() {
+        if (running.decrementAndGet() == 0) {
+            finishedAt = System.nanoTime();
+            finished.countDown();
+        }
+    }
+
+    /** Waits up to {@code nanos} for every virtual user to stop; true when they have. */
+    boolean awaitFinished(long nanos) throws InterruptedException {
+        return finished.await(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The nanoseconds measured: from the end of the warm-up until the run ended (or now, if it has not). */
+    long measuredNanos() {
+        long end = finished.getCount() == 0 ? finishedAt : System.nanoTime();
+        return Math.max(1, end - measureStart);
+    }
+}
