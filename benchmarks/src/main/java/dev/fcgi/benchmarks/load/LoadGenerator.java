@@ -1,11 +1,15 @@
 package dev.fcgi.benchmarks.load;
 
+import dev.fcgi.protocol.FcgiTransport;
 import dev.fcgi.protocol.client.FcgiClient;
 import dev.fcgi.protocol.client.FcgiClientRequest;
 import dev.fcgi.protocol.client.Multiplexing;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,9 +17,12 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs one load test against a backend with an {@link FcgiClient}: {@code -c} {@link VirtualUser}s spread over
- * the event loops, as many connections as users (fewer when the backend multiplexes), and a {@link LoadPlan} that
- * decides when they stop. Single use: build, {@link #run()}, {@link #close()}.
+ * Runs one load test against a backend: {@code -c} {@link VirtualUser}s and a {@link LoadPlan} that decides when
+ * they stop. Each I/O thread is an event loop group of its own with an {@link FcgiClient} of its own, and each
+ * user stays on one of them, as wrk gives each thread its own connections: a user's request, its connection, its
+ * timeout timer and its response all run on one thread, with no hand-over between threads. Each client has as
+ * many connections as it has users (fewer when the backend multiplexes). Single use: build, {@link #run()},
+ * {@link #close()}.
  */
 final class LoadGenerator implements AutoCloseable {
 
@@ -27,12 +34,14 @@ final class LoadGenerator implements AutoCloseable {
 
     private final LoadOptions options;
     private final EventExecutor[] loops;
+    private final FcgiClient[] clients;
     private final int perConnection;
     /** When {@link #stop()} was called ({@link System#nanoTime()}, made odd so that it is never 0), or 0. */
     private volatile long stopRequestedAt;
     private volatile LoadPlan plan;
+    /** The process's CPU time when the measurement started, or -1. */
+    private volatile long cpuAtMeasureStart = -1;
 
-    final FcgiClient client;
     final RequestMix mix;
     final FcgiClientRequest[] requests;
     final LoadStats stats;
@@ -40,29 +49,33 @@ final class LoadGenerator implements AutoCloseable {
 
     /**
      * @param backend what the backend answered to GET_VALUES: multiplexing is used only when it says it can
-     * @param group   the event loops for the client and the users, left running by {@link #close()}
+     * @param threads single-thread event loop groups ({@link #newThreads}), left running by {@link #close()}
      */
-    LoadGenerator(LoadOptions options, BackendInfo backend, EventLoopGroup group) {
+    LoadGenerator(LoadOptions options, BackendInfo backend, List<EventLoopGroup> threads) {
         this.options = options;
-        List<EventExecutor> executors = new ArrayList<>();
-        group.forEach(executors::add);
-        loops = executors.toArray(new EventExecutor[0]);
         int mpx = options.multiplex() > 1 && backend.multiplexes() ? options.multiplex() : 1;
         perConnection = backend.maxRequests() > 0 ? Math.min(mpx, backend.maxRequests()) : mpx;
-        int connections = (options.connections() + perConnection - 1) / perConnection;
         Duration connectTimeout = options.timeout().compareTo(Duration.ofSeconds(5)) < 0
                 ? options.timeout() : Duration.ofSeconds(5);
-        client = FcgiClient.builder()
-                .address(options.address())
-                .eventLoopGroup(group)
-                .maxConnections(connections)
-                .keepConn(options.keepConn())
-                .multiplexing(perConnection > 1 ? Multiplexing.ON : Multiplexing.OFF)
-                .maxRequestsPerConnection(perConnection)
-                .connectTimeout(connectTimeout)
-                .requestTimeout(options.timeout())
-                .callbackExecutor(Runnable::run)
-                .build();
+        int n = Math.min(threads.size(), options.connections());
+        loops = new EventExecutor[n];
+        clients = new FcgiClient[n];
+        for (int i = 0; i < n; i++) {
+            EventLoopGroup group = threads.get(i);
+            loops[i] = group.next();
+            int users = options.connections() / n + (i < options.connections() % n ? 1 : 0);
+            clients[i] = FcgiClient.builder()
+                    .address(options.address())
+                    .eventLoopGroup(group)
+                    .maxConnections((users + perConnection - 1) / perConnection)
+                    .keepConn(options.keepConn())
+                    .multiplexing(perConnection > 1 ? Multiplexing.ON : Multiplexing.OFF)
+                    .maxRequestsPerConnection(perConnection)
+                    .connectTimeout(connectTimeout)
+                    .requestTimeout(options.timeout())
+                    .callbackExecutor(Runnable::run)
+                    .build();
+        }
         mix = options.mix();
         List<RequestMix.Kind> kinds = mix.kinds();
         requests = new FcgiClientRequest[kinds.size()];
@@ -70,6 +83,26 @@ final class LoadGenerator implements AutoCloseable {
             requests[i] = options.template().build(kinds.get(i));
         }
         stats = new LoadStats(kinds.size());
+    }
+
+    /** {@code threads} event loop groups of one thread each (epoll when available), for a generator. */
+    static List<EventLoopGroup> newThreads(int threads) {
+        List<EventLoopGroup> groups = new ArrayList<>(threads);
+        for (int i = 0; i < threads; i++) {
+            groups.add(FcgiTransport.newEventLoopGroup(1, "fcgi-load-" + i));
+        }
+        return groups;
+    }
+
+    /** Shuts the groups down and waits a little for them. */
+    static void shutdown(List<EventLoopGroup> threads) {
+        List<Future<?>> terminations = new ArrayList<>();
+        for (EventLoopGroup group : threads) {
+            terminations.add(group.shutdownGracefully(0, 1, TimeUnit.SECONDS));
+        }
+        for (Future<?> termination : terminations) {
+            termination.awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
     }
 
     /** What the run is: for the line printed before it and for the report. */
@@ -91,10 +124,15 @@ final class LoadGenerator implements AutoCloseable {
         if (stopRequestedAt != 0) {
             p.stop();
         }
+        if (warmup == 0) {
+            cpuAtMeasureStart = processCpuNanos();
+        } else {
+            loops[0].schedule(() -> cpuAtMeasureStart = processCpuNanos(), warmup, TimeUnit.NANOSECONDS);
+        }
         double rate = options.rate();
         long interval = rate > 0 ? (long) (users * 1e9 / rate) : 0;
         for (int i = 0; i < users; i++) {
-            VirtualUser user = new VirtualUser(this, p, loops[i % loops.length], interval);
+            VirtualUser user = new VirtualUser(this, p, clients[i % loops.length], loops[i % loops.length], interval);
             user.start(rate > 0 ? start + (long) (i * 1e9 / rate) : start);
         }
         long hardEnd = start + warmup + duration + options.timeout().toNanos() + OVERTIME_NANOS;
@@ -106,7 +144,10 @@ final class LoadGenerator implements AutoCloseable {
                 break;
             }
         }
-        return stats.report(describe(), p.measuredNanos());
+        long cpuAtStart = cpuAtMeasureStart;
+        long cpuNow = processCpuNanos();
+        long cpu = cpuAtStart < 0 || cpuNow < 0 ? -1 : cpuNow - cpuAtStart;
+        return stats.report(describe(), p.measuredNanos(), cpu);
     }
 
     /** Stops sending (from any thread, for example a shutdown hook); {@link #run()} then reports. */
@@ -118,23 +159,21 @@ final class LoadGenerator implements AutoCloseable {
         }
     }
 
-    /** The event loop running the calling thread, or null when it is none of the client's. */
-    EventExecutor currentLoop() {
-        for (EventExecutor loop : loops) {
-            if (loop.inEventLoop()) {
-                return loop;
-            }
-        }
-        return null;
+    /** The CPU time this process has used (all threads), or -1 when the JVM does not say. */
+    static long processCpuNanos() {
+        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
     }
 
-    /** Stops the users and closes the client (the requests still in flight fail unrecorded). */
+    /** Stops the users and closes the clients (the requests still in flight fail unrecorded). */
     @Override
     public void close() {
         LoadPlan p = plan;
         if (p != null) {
             p.stop();
         }
-        client.close();
+        for (FcgiClient client : clients) {
+            client.close();
+        }
     }
 }

@@ -43,6 +43,7 @@ final class LoadReport {
 
     private final Run run;
     private final long elapsedNanos;
+    private final long cpuNanos;
     private final Histogram latency;
     private final long[] statusClasses;
     private final long bodyBytes;
@@ -51,10 +52,11 @@ final class LoadReport {
     private final List<String> firstErrors;
     private final long[] kindCounts;
 
-    LoadReport(Run run, long elapsedNanos, Histogram latency, long[] statusClasses, long bodyBytes,
+    LoadReport(Run run, long elapsedNanos, long cpuNanos, Histogram latency, long[] statusClasses, long bodyBytes,
                long stderrResponses, long[] errors, List<String> firstErrors, long[] kindCounts) {
         this.run = run;
         this.elapsedNanos = Math.max(1, elapsedNanos);
+        this.cpuNanos = cpuNanos;
         this.latency = latency;
         this.statusClasses = statusClasses.clone();
         this.bodyBytes = bodyBytes;
@@ -115,6 +117,17 @@ final class LoadReport {
 
     double requestsPerSecond() {
         return responses() / seconds();
+    }
+
+    /** The CPU this process used while measuring, in cores (1.5: one and a half CPUs busy); -1 when not known. */
+    double cpuCores() {
+        return cpuNanos < 0 ? -1 : (double) cpuNanos / elapsedNanos;
+    }
+
+    /** The CPU this process used per measured request, in microseconds; -1 when not known. */
+    double cpuMicrosPerRequest() {
+        long requests = responses() + errors();
+        return cpuNanos < 0 || requests == 0 ? -1 : cpuNanos / 1000.0 / requests;
     }
 
     /** The latency at {@code percentile} (50, 99.9...) in microseconds; 0 without responses. */
@@ -183,6 +196,10 @@ final class LoadReport {
         if (run.rate() > 0) {
             s.append(String.format(Locale.ROOT, "  Target rate: %s requests/s%n", number(run.rate())));
         }
+        if (cpuMicrosPerRequest() >= 0) {
+            s.append(String.format(Locale.ROOT, "  CPU (fcgi-load): %.2f cores, %s per request%n", cpuCores(),
+                    micros(cpuMicrosPerRequest())));
+        }
         s.append(String.format(Locale.ROOT, "Requests/sec: %10.2f%n", requestsPerSecond()));
         s.append(String.format(Locale.ROOT, "Transfer/sec: %10s%n", bytes(bodyBytes / seconds())));
         return s.toString();
@@ -228,6 +245,8 @@ final class LoadReport {
                 .put("max_us", maxMicros())
                 .put("mean_us", meanMicros())
                 .put("stdev_us", stdevMicros())
+                .put("cpu_cores", cpuCores() < 0 ? null : cpuCores())
+                .put("cpu_us_per_request", cpuMicrosPerRequest() < 0 ? null : cpuMicrosPerRequest())
                 .put("status", status)
                 .put("errors", errorCounts)
                 .put("first_errors", errorMessages)

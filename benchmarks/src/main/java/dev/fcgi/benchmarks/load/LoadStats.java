@@ -60,8 +60,11 @@ final class LoadStats {
         kinds[kind].increment();
     }
 
-    /** The report of what was recorded so far, over {@code elapsedNanos} of measurement. */
-    LoadReport report(LoadReport.Run run, long elapsedNanos) {
+    /**
+     * The report of what was recorded so far, over {@code elapsedNanos} of measurement during which the process
+     * used {@code cpuNanos} of CPU time (-1 when not known).
+     */
+    LoadReport report(LoadReport.Run run, long elapsedNanos, long cpuNanos) {
         Histogram histogram = latency.getIntervalHistogram();
         long[] statuses = new long[statusClasses.length];
         for (int i = 0; i < statuses.length; i++) {
@@ -77,7 +80,7 @@ final class LoadStats {
         for (int i = 0; i < kinds.length; i++) {
             kindCounts[i] = kinds[i].sum();
         }
-        return new LoadReport(run, elapsedNanos, histogram, statuses, bodyBytes.sum(), stderrResponses.sum(),
-                errorCounts, List.of(messages), kindCounts);
+        return new LoadReport(run, elapsedNanos, cpuNanos, histogram, statuses, bodyBytes.sum(),
+                stderrResponses.sum(), errorCounts, List.of(messages), kindCounts);
     }
 }

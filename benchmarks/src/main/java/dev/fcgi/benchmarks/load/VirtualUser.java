@@ -1,5 +1,6 @@
 package dev.fcgi.benchmarks.load;
 
+import dev.fcgi.protocol.client.FcgiClient;
 import dev.fcgi.protocol.client.FcgiClientResponse;
 import io.netty.util.concurrent.EventExecutor;
 
@@ -17,27 +18,30 @@ import java.util.function.BiConsumer;
  * user sends on its own schedule, one request every {@code interval}, and a request's latency counts from its
  * scheduled time, so that a backend that falls behind is charged for the wait (coordinated omission).
  *
- * <p>The client completes futures on its event loops ({@code callbackExecutor(Runnable::run)}), so a response
- * that has ended by the time its event loop is done with the bytes at hand is drained and recorded there, with
- * no thread hop. A response still streaming by then (a large or slow body) is drained on a virtual thread, which
+ * <p>The client completes futures on its event loop ({@code callbackExecutor(Runnable::run)}), so a response
+ * that has ended by the time the event loop is done with the bytes at hand is drained and recorded there, with no
+ * thread hop. A response still streaming by then (a large or slow body) is drained on a virtual thread, which
  * keeps the client's flow control (and memory) bounded.
  */
 final class VirtualUser {
 
     private final LoadGenerator generator;
     private final LoadPlan plan;
+    private final FcgiClient client;
     private final EventExecutor home;
     private final long interval;
     private final byte[] scratch = new byte[16 * 1024];
     private long scheduled;
 
     /**
-     * @param home     the event loop this user schedules its sends on
+     * @param client   the client this user sends with
+     * @param home     the client's event loop (its only one)
      * @param interval nanoseconds between the scheduled sends of an open loop, or 0 for a closed loop
      */
-    VirtualUser(LoadGenerator generator, LoadPlan plan, EventExecutor home, long interval) {
+    VirtualUser(LoadGenerator generator, LoadPlan plan, FcgiClient client, EventExecutor home, long interval) {
         this.generator = generator;
         this.plan = plan;
+        this.client = client;
         this.home = home;
         this.interval = interval;
     }
@@ -70,7 +74,7 @@ final class VirtualUser {
 
     private void send(long sendAt, boolean measured) {
         int kind = generator.mix.pick(ThreadLocalRandom.current());
-        generator.client.send(generator.requests[kind]).whenComplete(new Call(kind, sendAt, measured));
+        client.send(generator.requests[kind]).whenComplete(new Call(kind, sendAt, measured));
     }
 
     /** The request is over; after a failure the next one starts from a fresh task, never deeper in the stack. */
@@ -113,9 +117,8 @@ final class VirtualUser {
             response = headed;
             headed.end().whenComplete((end, failure) -> ended(failure));
             if (!headed.isEnded()) {
-                EventExecutor loop = generator.currentLoop();
-                if (loop != null) {
-                    loop.execute(this::streamIfNotEnded);
+                if (home.inEventLoop()) {
+                    home.execute(this::streamIfNotEnded);
                 } else {
                     streamIfNotEnded();
                 }

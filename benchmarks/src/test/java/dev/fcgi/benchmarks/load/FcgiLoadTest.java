@@ -21,6 +21,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -167,14 +168,14 @@ class FcgiLoadTest {
 
     private static LoadReport run(String... args) throws Exception {
         LoadOptions options = LoadOptions.parse(args);
-        EventLoopGroup group = FcgiTransport.newEventLoopGroup(options.threads(), "fcgi-load-test");
+        List<EventLoopGroup> threads = LoadGenerator.newThreads(options.threads());
         try {
-            BackendInfo backend = BackendInfo.probe(options.address(), group, options.timeout());
-            try (LoadGenerator generator = new LoadGenerator(options, backend, group)) {
+            BackendInfo backend = BackendInfo.probe(options.address(), threads.get(0), options.timeout());
+            try (LoadGenerator generator = new LoadGenerator(options, backend, threads)) {
                 return generator.run();
             }
         } finally {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            LoadGenerator.shutdown(threads);
         }
     }
 

@@ -25,7 +25,7 @@ class LoadReportTest {
         for (int micros = 1; micros <= 1000; micros++) {
             histogram.recordValue(micros);
         }
-        LoadReport report = new LoadReport(RUN, TimeUnit.SECONDS.toNanos(2), histogram, new long[] {0, 0, 1000, 0,
+        LoadReport report = new LoadReport(RUN, TimeUnit.SECONDS.toNanos(2), TimeUnit.MILLISECONDS.toNanos(500), histogram, new long[] {0, 0, 1000, 0,
                 0, 0}, 5000, 0, new long[ErrorKind.values().length], List.of("", "", "", "", ""), new long[] {1000});
 
         assertEquals(500, report.percentileMicros(50));
@@ -51,6 +51,8 @@ class LoadReportTest {
         assertTrue(text.contains("     99.9%   999.00us\n"), text);
         assertTrue(text.contains("  1000 responses in 2.00s, 4.88KB of response bodies\n"), text);
         assertTrue(text.contains("Requests/sec:     500.00\n"), text);
+        assertTrue(text.contains("  CPU (fcgi-load): 0.25 cores, 500.00us per request\n"), text);
+        assertTrue(json.contains("\"cpu_cores\":0.250,\"cpu_us_per_request\":500.000,"), json);
     }
 
     @Test
@@ -64,7 +66,7 @@ class LoadReportTest {
         stats.error(0, new FcgiRequestRefusedException("overloaded", FcgiProtocolStatus.OVERLOADED));
         stats.error(0, new FcgiTimeoutException("second timeout"));
         LoadReport report = stats.report(new LoadReport.Run("unix:/run/a.sock", 1, 1, false, 1, 100,
-                List.of("GET /a", "GET /b"), List.of(1, 1)), TimeUnit.SECONDS.toNanos(1));
+                List.of("GET /a", "GET /b"), List.of(1, 1)), TimeUnit.SECONDS.toNanos(1), -1);
 
         assertEquals(3, report.responses());
         assertEquals(1, report.statusClass(2));
@@ -92,7 +94,7 @@ class LoadReportTest {
 
     @Test
     void noResponsesReportZeros() {
-        LoadReport report = new LoadStats(1).report(RUN, 0);
+        LoadReport report = new LoadStats(1).report(RUN, 0, -1);
         assertEquals(0, report.percentileMicros(99));
         assertEquals(0, report.maxMicros());
         assertEquals(0, report.requestsPerSecond());
