@@ -28,8 +28,6 @@ final class LoadGenerator implements AutoCloseable {
 
     /** How long a stopped run waits for the requests in flight before it reports without them. */
     private static final long STOP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** How long past its duration and request timeout a run may take before it is stopped regardless. */
-    private static final long OVERTIME_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final LoadOptions options;
@@ -113,13 +111,15 @@ final class LoadGenerator implements AutoCloseable {
                 kinds.stream().map(RequestMix.Kind::weight).toList());
     }
 
-    /** Runs the test: returns once every user has stopped (or, after {@link #stop()}, a second later). */
+    /**
+     * Runs the test: returns at the deadline, or once every user has stopped (after {@code -n} requests), or a
+     * second after {@link #stop()}. Requests still in flight then are left to {@link #close()}.
+     */
     LoadReport run() throws InterruptedException {
         int users = options.connections();
         long warmup = options.warmup().toNanos();
-        long duration = options.duration().toNanos();
         long start = System.nanoTime();
-        LoadPlan p = new LoadPlan(start, warmup, duration, options.requests(), users);
+        LoadPlan p = new LoadPlan(start, warmup, options.duration().toNanos(), options.requests(), users);
         plan = p;
         if (stopRequestedAt != 0) {
             p.stop();
@@ -135,11 +135,10 @@ final class LoadGenerator implements AutoCloseable {
             VirtualUser user = new VirtualUser(this, p, clients[i % loops.length], loops[i % loops.length], interval);
             user.start(rate > 0 ? start + (long) (i * 1e9 / rate) : start);
         }
-        long hardEnd = start + warmup + duration + options.timeout().toNanos() + OVERTIME_NANOS;
-        while (!p.awaitFinished(POLL_NANOS)) {
+        while (!p.awaitFinished(Math.max(0, Math.min(POLL_NANOS, p.deadline() - System.nanoTime())))) {
             long now = System.nanoTime();
             long stopAt = stopRequestedAt;
-            if (now - hardEnd > 0 || (stopAt != 0 && now - stopAt > STOP_GRACE_NANOS)) {
+            if (!p.beforeDeadline(now) || (stopAt != 0 && now - stopAt > STOP_GRACE_NANOS)) {
                 p.stop();
                 break;
             }

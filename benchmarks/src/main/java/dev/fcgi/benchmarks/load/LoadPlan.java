@@ -6,9 +6,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * When a run's requests may be sent, and when the run is over: requests whose send time falls in the warm-up are
- * sent but not recorded, the measured ones are counted against {@code -n}, and none is sent from the deadline on
- * or after {@link #stop()}. The run is over once every virtual user has stopped. Thread-safe.
+ * When a run's requests may be sent and recorded, and when the run is over. Requests sent in the warm-up are not
+ * recorded; the measured ones are counted against {@code -n}; none is sent from the deadline on, or after
+ * {@link #stop()}, and, as in wrk, what completes after the deadline is not recorded either. The run is over once
+ * every virtual user has stopped, or at the deadline. Thread-safe.
  */
 final class LoadPlan {
 
@@ -59,6 +60,16 @@ final class LoadPlan {
         return Admission.MEASURE;
     }
 
+    /** Whether an outcome at {@code now} ({@link System#nanoTime()}) is inside the measured window. */
+    boolean beforeDeadline(long now) {
+        return now - deadline < 0;
+    }
+
+    /** The deadline, as {@link System#nanoTime()}. */
+    long deadline() {
+        return deadline;
+    }
+
     /** Sends no more requests; those in flight still complete. */
     void stop() {
         stopped = true;
@@ -81,9 +92,15 @@ final class LoadPlan {
         return finished.await(nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** The nanoseconds measured: from the end of the warm-up until the run ended (or now, if it has not). */
+    /**
+     * The nanoseconds measured: from the end of the warm-up until every user stopped, or the deadline, or now,
+     * whichever comes first.
+     */
     long measuredNanos() {
         long end = finished.getCount() == 0 ? finishedAt : System.nanoTime();
+        if (end - deadline > 0) {
+            end = deadline;
+        }
         return Math.max(1, end - measureStart);
     }
 }

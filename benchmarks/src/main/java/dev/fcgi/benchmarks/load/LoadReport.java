@@ -51,9 +51,10 @@ final class LoadReport {
     private final long[] errors;
     private final List<String> firstErrors;
     private final long[] kindCounts;
+    private final long unfinished;
 
     LoadReport(Run run, long elapsedNanos, long cpuNanos, Histogram latency, long[] statusClasses, long bodyBytes,
-               long stderrResponses, long[] errors, List<String> firstErrors, long[] kindCounts) {
+               long stderrResponses, long[] errors, List<String> firstErrors, long[] kindCounts, long unfinished) {
         this.run = run;
         this.elapsedNanos = Math.max(1, elapsedNanos);
         this.cpuNanos = cpuNanos;
@@ -64,6 +65,7 @@ final class LoadReport {
         this.errors = errors.clone();
         this.firstErrors = List.copyOf(firstErrors);
         this.kindCounts = kindCounts.clone();
+        this.unfinished = unfinished;
     }
 
     Run run() {
@@ -109,6 +111,14 @@ final class LoadReport {
     /** Requests of the mix's kind {@code i}, with a response or not. */
     long kindCount(int i) {
         return kindCounts[i];
+    }
+
+    /**
+     * Measured requests without an outcome when the run ended: still waiting for their response at the deadline
+     * (for example on a connection the backend never accepted), not counted anywhere else.
+     */
+    long unfinished() {
+        return unfinished;
     }
 
     double seconds() {
@@ -180,6 +190,10 @@ final class LoadReport {
                 }
             }
         }
+        if (unfinished > 0) {
+            s.append("  Unfinished: ").append(unfinished).append(" request").append(unfinished == 1 ? "" : "s")
+                    .append(" still waiting for a response at the end (not counted above)\n");
+        }
         s.append("  Stderr: ").append(stderrResponses).append(" response")
                 .append(stderrResponses == 1 ? "" : "s").append(" with FCGI_STDERR output\n");
         if (run.kinds().size() > 1) {
@@ -235,6 +249,7 @@ final class LoadReport {
                 .put("duration_s", seconds())
                 .put("responses", responses())
                 .put("errors_total", errors())
+                .put("unfinished", unfinished)
                 .put("requests_per_sec", requestsPerSecond())
                 .put("body_bytes", bodyBytes)
                 .put("body_bytes_per_sec", bodyBytes / seconds())

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.LongAdder;
  * What the measured requests of a run came to, recorded from any thread without locks: latencies in an
  * HdrHistogram {@link Recorder} (microseconds, 3 significant digits, up to an hour), and counters of responses by
  * status class, body bytes, responses with FCGI_STDERR output, errors by {@link ErrorKind} (with the first message
- * of each) and requests by kind of the mix.
+ * of each), requests by kind of the mix, and the requests sent that have no outcome yet.
  */
 final class LoadStats {
 
@@ -26,6 +26,7 @@ final class LoadStats {
     private final LongAdder[] errors = adders(ErrorKind.values().length);
     private final AtomicReferenceArray<String> firstErrors = new AtomicReferenceArray<>(ErrorKind.values().length);
     private final LongAdder[] kinds;
+    private final LongAdder unfinished = new LongAdder();
 
     LoadStats(int kinds) {
         this.kinds = adders(kinds);
@@ -37,6 +38,16 @@ final class LoadStats {
             adders[i] = new LongAdder();
         }
         return adders;
+    }
+
+    /** A measured request was sent. */
+    void sent() {
+        unfinished.increment();
+    }
+
+    /** A measured request has its outcome, recorded or not (after the deadline). */
+    void finished() {
+        unfinished.decrement();
     }
 
     /** A response arrived in full: its status, the body bytes read, whether it came with stderr output. */
@@ -81,6 +92,6 @@ final class LoadStats {
             kindCounts[i] = kinds[i].sum();
         }
         return new LoadReport(run, elapsedNanos, cpuNanos, histogram, statuses, bodyBytes.sum(),
-                stderrResponses.sum(), errorCounts, List.of(messages), kindCounts);
+                stderrResponses.sum(), errorCounts, List.of(messages), kindCounts, unfinished.sum());
     }
 }

@@ -74,6 +74,9 @@ final class VirtualUser {
 
     private void send(long sendAt, boolean measured) {
         int kind = generator.mix.pick(ThreadLocalRandom.current());
+        if (measured) {
+            generator.stats.sent();
+        }
         client.send(generator.requests[kind]).whenComplete(new Call(kind, sendAt, measured));
     }
 
@@ -155,15 +158,22 @@ final class VirtualUser {
                 failed(e);
                 return;
             }
+            long now = System.nanoTime();
             if (measured) {
+                generator.stats.finished();
+            }
+            if (measured && plan.beforeDeadline(now)) {
                 generator.stats.response(kind, response.status(), bytes, !response.stderr().isEmpty(),
-                        System.nanoTime() - sendAt);
+                        now - sendAt);
             }
             done(false);
         }
 
         private void failed(Throwable error) {
             if (measured) {
+                generator.stats.finished();
+            }
+            if (measured && plan.beforeDeadline(System.nanoTime())) {
                 generator.stats.error(kind, error);
             }
             done(true);

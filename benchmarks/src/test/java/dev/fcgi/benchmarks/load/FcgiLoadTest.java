@@ -58,6 +58,7 @@ class FcgiLoadTest {
         LoadReport report = run("-n", "400", "-c", "8", "-t", "2", "--uri", "/hello?x=1", address);
 
         assertEquals(400, report.responses());
+        assertEquals(0, report.unfinished());
         assertEquals(400, report.statusClass(2));
         assertEquals(0, report.errors());
         assertEquals(400L * HELLO.length, report.bodyBytes());
@@ -113,7 +114,7 @@ class FcgiLoadTest {
         assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
         assertTrue(json.startsWith("{\"target\":\"" + address + "\",\"connections\":2,"), json);
         assertTrue(json.contains("\"rate\":100000.000,"), json);
-        assertTrue(json.contains("\"responses\":200,\"errors_total\":0,"), json);
+        assertTrue(json.contains("\"responses\":200,\"errors_total\":0,\"unfinished\":0,"), json);
         assertTrue(json.contains("\"2xx\":200,"), json);
         assertEquals(1, json.lines().count());
     }
