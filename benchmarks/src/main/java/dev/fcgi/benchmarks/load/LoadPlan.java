@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class LoadPlan {
 
-    /** What {@link #admit(long)} allows. */
+    /** What {@link #admit(long, long)} allows. */
     enum Admission {
         /** Send, and record the outcome. */
         MEASURE,
@@ -46,9 +46,13 @@ final class LoadPlan {
         this.running = new AtomicInteger(users);
     }
 
-    /** Whether a request meant to be sent at {@code sendAt} ({@link System#nanoTime()}) is sent, and recorded. */
-    Admission admit(long sendAt) {
-        if (stopped || sendAt - deadline >= 0) {
+    /**
+     * Whether a request meant to be sent at {@code sendAt} is sent, and recorded; {@code now} is the time of
+     * asking. Both are {@link System#nanoTime()}; they differ in an open loop, where {@code sendAt} is the
+     * scheduled time.
+     */
+    Admission admit(long sendAt, long now) {
+        if (stopped || sendAt - deadline >= 0 || now - deadline >= 0) {
             return Admission.STOP;
         }
         if (sendAt - measureStart < 0) {
@@ -63,6 +67,11 @@ final class LoadPlan {
     /** Whether an outcome at {@code now} ({@link System#nanoTime()}) is inside the measured window. */
     boolean beforeDeadline(long now) {
         return now - deadline < 0;
+    }
+
+    /** The end of the warm-up, as {@link System#nanoTime()}. */
+    long measureStart() {
+        return measureStart;
     }
 
     /** The deadline, as {@link System#nanoTime()}. */

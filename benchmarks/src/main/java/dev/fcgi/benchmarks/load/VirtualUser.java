@@ -16,7 +16,8 @@ import java.util.function.BiConsumer;
  * One virtual user: sends a request, reads its response to the end, records it, and sends the next, until the
  * {@link LoadPlan} says stop. In a closed loop the next request goes out at once; in an open loop (a rate) each
  * user sends on its own schedule, one request every {@code interval}, and a request's latency counts from its
- * scheduled time, so that a backend that falls behind is charged for the wait (coordinated omission).
+ * scheduled time, so that a backend that falls behind is charged for the wait (coordinated omission). A schedule
+ * that fell behind during the warm-up starts afresh when the measurement starts.
  *
  * <p>The client completes futures on its event loop ({@code callbackExecutor(Runnable::run)}), so a response
  * that has ended by the time the event loop is done with the bytes at hand is drained and recorded there, with no
@@ -32,6 +33,8 @@ final class VirtualUser {
     private final long interval;
     private final byte[] scratch = new byte[16 * 1024];
     private long scheduled;
+    /** In an open loop: whether this user's schedule has reached the measured part of the run. */
+    private boolean measuring;
 
     /**
      * @param client   the client this user sends with
@@ -54,8 +57,16 @@ final class VirtualUser {
 
     private void next() {
         long now = System.nanoTime();
+        if (interval > 0 && !measuring && now - plan.measureStart() >= 0) {
+            measuring = true;
+            long behind = plan.measureStart() - scheduled;
+            if (behind > 0) {
+                // The warm-up's backlog is not carried over: the measured schedule starts on time.
+                scheduled += (behind + interval - 1) / interval * interval;
+            }
+        }
         long sendAt = interval > 0 ? scheduled : now;
-        LoadPlan.Admission admission = plan.admit(sendAt);
+        LoadPlan.Admission admission = plan.admit(sendAt, now);
         if (admission == LoadPlan.Admission.STOP) {
             plan.userStopped();
             return;
