@@ -131,8 +131,10 @@ final class LoadGenerator implements AutoCloseable {
         }
         double rate = options.rate();
         long interval = rate > 0 ? (long) (users * 1e9 / rate) : 0;
+        List<VirtualUser> started = new ArrayList<>(users);
         for (int i = 0; i < users; i++) {
             VirtualUser user = new VirtualUser(this, p, clients[i % loops.length], loops[i % loops.length], interval);
+            started.add(user);
             user.start(rate > 0 ? start + (long) (i * 1e9 / rate) : start);
         }
         while (!p.awaitFinished(Math.max(0, Math.min(POLL_NANOS, p.deadline() - System.nanoTime())))) {
@@ -145,8 +147,18 @@ final class LoadGenerator implements AutoCloseable {
         }
         long cpuAtStart = cpuAtMeasureStart;
         long cpuNow = processCpuNanos();
-        long cpu = cpuAtStart < 0 || cpuNow < 0 ? -1 : cpuNow - cpuAtStart;
-        return stats.report(describe(), p.measuredNanos(), cpu);
+        long now = System.nanoTime();
+        int inFlight = 0;
+        long longestWait = 0;
+        for (VirtualUser user : started) {
+            long since = user.waitingSince();
+            if (since != -1) {
+                inFlight++;
+                longestWait = Math.max(longestWait, now - since);
+            }
+        }
+        return stats.report(describe(), new LoadReport.End(p.measuredNanos(),
+                cpuAtStart < 0 || cpuNow < 0 ? -1 : cpuNow - cpuAtStart, inFlight, longestWait));
     }
 
     /** Stops sending (from any thread, for example a shutdown hook); {@link #run()} then reports. */

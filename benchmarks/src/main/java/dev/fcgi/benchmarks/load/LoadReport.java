@@ -41,9 +41,22 @@ final class LoadReport {
         }
     }
 
+    /**
+     * How the run ended.
+     *
+     * @param elapsedNanos     the time measured (from the end of the warm-up)
+     * @param cpuNanos         the CPU time the process used meanwhile, or -1 when not known
+     * @param inFlight         requests still waiting for their response when the run ended (not counted)
+     * @param longestWaitNanos how long the oldest of them had been waiting
+     */
+    record End(long elapsedNanos, long cpuNanos, int inFlight, long longestWaitNanos) {
+    }
+
     private final Run run;
     private final long elapsedNanos;
     private final long cpuNanos;
+    private final int inFlight;
+    private final long longestWaitNanos;
     private final Histogram latency;
     private final long[] statusClasses;
     private final long bodyBytes;
@@ -51,13 +64,14 @@ final class LoadReport {
     private final long[] errors;
     private final List<String> firstErrors;
     private final long[] kindCounts;
-    private final long unfinished;
 
-    LoadReport(Run run, long elapsedNanos, long cpuNanos, Histogram latency, long[] statusClasses, long bodyBytes,
-               long stderrResponses, long[] errors, List<String> firstErrors, long[] kindCounts, long unfinished) {
+    LoadReport(Run run, End end, Histogram latency, long[] statusClasses, long bodyBytes, long stderrResponses,
+               long[] errors, List<String> firstErrors, long[] kindCounts) {
         this.run = run;
-        this.elapsedNanos = Math.max(1, elapsedNanos);
-        this.cpuNanos = cpuNanos;
+        this.elapsedNanos = Math.max(1, end.elapsedNanos());
+        this.cpuNanos = end.cpuNanos();
+        this.inFlight = end.inFlight();
+        this.longestWaitNanos = end.longestWaitNanos();
         this.latency = latency;
         this.statusClasses = statusClasses.clone();
         this.bodyBytes = bodyBytes;
@@ -65,7 +79,6 @@ final class LoadReport {
         this.errors = errors.clone();
         this.firstErrors = List.copyOf(firstErrors);
         this.kindCounts = kindCounts.clone();
-        this.unfinished = unfinished;
     }
 
     Run run() {
@@ -114,11 +127,16 @@ final class LoadReport {
     }
 
     /**
-     * Measured requests without an outcome when the run ended: still waiting for their response at the deadline
-     * (for example on a connection the backend never accepted), not counted anywhere else.
+     * Requests still waiting for their response when the run ended, not counted anywhere else: up to one per
+     * user normally, for moments; a long {@link #longestWaitMicros() wait} shows requests the backend left
+     * unanswered (php-fpm with more kept connections than children accepts only as many as it has children).
      */
-    long unfinished() {
-        return unfinished;
+    int inFlight() {
+        return inFlight;
+    }
+
+    long longestWaitMicros() {
+        return longestWaitNanos / 1000;
     }
 
     double seconds() {
@@ -190,9 +208,9 @@ final class LoadReport {
                 }
             }
         }
-        if (unfinished > 0) {
-            s.append("  Unfinished: ").append(unfinished).append(" request").append(unfinished == 1 ? "" : "s")
-                    .append(" still waiting for a response at the end (not counted above)\n");
+        if (inFlight > 0) {
+            s.append("  In flight at the end: ").append(inFlight).append(", the longest waiting ")
+                    .append(micros(longestWaitMicros())).append('\n');
         }
         s.append("  Stderr: ").append(stderrResponses).append(" response")
                 .append(stderrResponses == 1 ? "" : "s").append(" with FCGI_STDERR output\n");
@@ -249,7 +267,8 @@ final class LoadReport {
                 .put("duration_s", seconds())
                 .put("responses", responses())
                 .put("errors_total", errors())
-                .put("unfinished", unfinished)
+                .put("in_flight_at_end", inFlight)
+                .put("longest_wait_at_end_us", longestWaitMicros())
                 .put("requests_per_sec", requestsPerSecond())
                 .put("body_bytes", bodyBytes)
                 .put("body_bytes_per_sec", bodyBytes / seconds())

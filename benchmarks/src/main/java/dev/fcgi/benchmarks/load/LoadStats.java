@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.LongAdder;
  * What the measured requests of a run came to, recorded from any thread without locks: latencies in an
  * HdrHistogram {@link Recorder} (microseconds, 3 significant digits, up to an hour), and counters of responses by
  * status class, body bytes, responses with FCGI_STDERR output, errors by {@link ErrorKind} (with the first message
- * of each), requests by kind of the mix, and the requests sent that have no outcome yet.
+ * of each), and requests by kind of the mix.
  */
 final class LoadStats {
 
@@ -26,7 +26,6 @@ final class LoadStats {
     private final LongAdder[] errors = adders(ErrorKind.values().length);
     private final AtomicReferenceArray<String> firstErrors = new AtomicReferenceArray<>(ErrorKind.values().length);
     private final LongAdder[] kinds;
-    private final LongAdder unfinished = new LongAdder();
 
     LoadStats(int kinds) {
         this.kinds = adders(kinds);
@@ -38,16 +37,6 @@ final class LoadStats {
             adders[i] = new LongAdder();
         }
         return adders;
-    }
-
-    /** A measured request was sent. */
-    void sent() {
-        unfinished.increment();
-    }
-
-    /** A measured request has its outcome, recorded or not (after the deadline). */
-    void finished() {
-        unfinished.decrement();
     }
 
     /** A response arrived in full: its status, the body bytes read, whether it came with stderr output. */
@@ -71,11 +60,8 @@ final class LoadStats {
         kinds[kind].increment();
     }
 
-    /**
-     * The report of what was recorded so far, over {@code elapsedNanos} of measurement during which the process
-     * used {@code cpuNanos} of CPU time (-1 when not known).
-     */
-    LoadReport report(LoadReport.Run run, long elapsedNanos, long cpuNanos) {
+    /** The report of what was recorded so far, for a run that ended as {@code end} says. */
+    LoadReport report(LoadReport.Run run, LoadReport.End end) {
         Histogram histogram = latency.getIntervalHistogram();
         long[] statuses = new long[statusClasses.length];
         for (int i = 0; i < statuses.length; i++) {
@@ -91,7 +77,7 @@ final class LoadStats {
         for (int i = 0; i < kinds.length; i++) {
             kindCounts[i] = kinds[i].sum();
         }
-        return new LoadReport(run, elapsedNanos, cpuNanos, histogram, statuses, bodyBytes.sum(),
-                stderrResponses.sum(), errorCounts, List.of(messages), kindCounts, unfinished.sum());
+        return new LoadReport(run, end, histogram, statuses, bodyBytes.sum(), stderrResponses.sum(), errorCounts,
+                List.of(messages), kindCounts);
     }
 }

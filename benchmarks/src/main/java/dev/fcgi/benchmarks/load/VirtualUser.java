@@ -22,7 +22,8 @@ import java.util.function.BiConsumer;
  * <p>The client completes futures on its event loop ({@code callbackExecutor(Runnable::run)}), so a response
  * that has ended by the time the event loop is done with the bytes at hand is drained and recorded there, with no
  * thread hop. A response still streaming by then (a large or slow body) is drained on a virtual thread, which
- * keeps the client's flow control (and memory) bounded.
+ * keeps the client's flow control (and memory) bounded. The user's own state is touched on its home event loop
+ * only.
  */
 final class VirtualUser {
 
@@ -35,6 +36,8 @@ final class VirtualUser {
     private long scheduled;
     /** In an open loop: whether this user's schedule has reached the measured part of the run. */
     private boolean measuring;
+    /** The request waiting for its response, or null. */
+    private volatile Call current;
 
     /**
      * @param client   the client this user sends with
@@ -47,6 +50,12 @@ final class VirtualUser {
         this.client = client;
         this.home = home;
         this.interval = interval;
+    }
+
+    /** When the request waiting for its response was sent (or scheduled to be), or -1 when there is none. */
+    long waitingSince() {
+        Call call = current;
+        return call == null ? -1 : call.sendAt;
     }
 
     /** Starts sending; in an open loop the first request is scheduled for {@code firstSend}. */
@@ -85,21 +94,27 @@ final class VirtualUser {
 
     private void send(long sendAt, boolean measured) {
         int kind = generator.mix.pick(ThreadLocalRandom.current());
-        if (measured) {
-            generator.stats.sent();
-        }
-        client.send(generator.requests[kind]).whenComplete(new Call(kind, sendAt, measured));
+        Call call = new Call(kind, sendAt, measured);
+        current = call;
+        client.send(generator.requests[kind]).whenComplete(call);
     }
 
-    /** The request is over; after a failure the next one starts from a fresh task, never deeper in the stack. */
+    /**
+     * The request is over: the next one starts on the home event loop, directly after a response drained there,
+     * otherwise from a fresh task (after a failure: never deeper in the stack).
+     */
     private void done(boolean failed) {
-        scheduled += interval;
-        if (!failed) {
+        current = null;
+        if (!failed && home.inEventLoop()) {
+            scheduled += interval;
             next();
             return;
         }
         try {
-            home.execute(this::next);
+            home.execute(() -> {
+                scheduled += interval;
+                next();
+            });
         } catch (RejectedExecutionException e) {
             plan.userStopped();
         }
@@ -170,9 +185,6 @@ final class VirtualUser {
                 return;
             }
             long now = System.nanoTime();
-            if (measured) {
-                generator.stats.finished();
-            }
             if (measured && plan.beforeDeadline(now)) {
                 generator.stats.response(kind, response.status(), bytes, !response.stderr().isEmpty(),
                         now - sendAt);
@@ -181,9 +193,6 @@ final class VirtualUser {
         }
 
         private void failed(Throwable error) {
-            if (measured) {
-                generator.stats.finished();
-            }
             if (measured && plan.beforeDeadline(System.nanoTime())) {
                 generator.stats.error(kind, error);
             }

@@ -35,6 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FcgiLoadTest {
 
     private static final byte[] HELLO = "Hello, load!\n".getBytes(StandardCharsets.UTF_8);
+    /** Four times the client's response buffer: the body streams, and is drained as it comes. */
+    private static final byte[] BIG = new byte[1024 * 1024];
 
     @TempDir
     Path dir;
@@ -58,7 +60,7 @@ class FcgiLoadTest {
         LoadReport report = run("-n", "400", "-c", "8", "-t", "2", "--uri", "/hello?x=1", address);
 
         assertEquals(400, report.responses());
-        assertEquals(0, report.unfinished());
+        assertEquals(0, report.inFlight(), "-n ends when the last response is in");
         assertEquals(400, report.statusClass(2));
         assertEquals(0, report.errors());
         assertEquals(400L * HELLO.length, report.bodyBytes());
@@ -103,6 +105,16 @@ class FcgiLoadTest {
     }
 
     @Test
+    void largeBodiesStream() throws Exception {
+        String address = start("127.0.0.1:0");
+        LoadReport report = run("-n", "40", "-c", "4", "--uri", "/big", address);
+
+        assertEquals(40, report.responses());
+        assertEquals(0, report.errors());
+        assertEquals(40L * BIG.length, report.bodyBytes());
+    }
+
+    @Test
     void jsonOnTheCommandLine() throws Exception {
         String address = start("127.0.0.1:0");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -114,7 +126,7 @@ class FcgiLoadTest {
         assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
         assertTrue(json.startsWith("{\"target\":\"" + address + "\",\"connections\":2,"), json);
         assertTrue(json.contains("\"rate\":100000.000,"), json);
-        assertTrue(json.contains("\"responses\":200,\"errors_total\":0,\"unfinished\":0,"), json);
+        assertTrue(json.contains("\"responses\":200,\"errors_total\":0,\"in_flight_at_end\":0,"), json);
         assertTrue(json.contains("\"2xx\":200,"), json);
         assertEquals(1, json.lines().count());
     }
@@ -154,6 +166,10 @@ class FcgiLoadTest {
                         bodiesRead.incrementAndGet();
                     }
                     switch (request.documentUri()) {
+                        case "/big" -> {
+                            response.body().write(BIG);
+                            return;
+                        }
                         case "/missing" -> response.status(404);
                         case "/warn" -> response.stderr().write("PHP Warning: a warning\n".getBytes(StandardCharsets.UTF_8));
                         default -> { }

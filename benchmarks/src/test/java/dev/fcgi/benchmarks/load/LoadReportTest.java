@@ -25,8 +25,9 @@ class LoadReportTest {
         for (int micros = 1; micros <= 1000; micros++) {
             histogram.recordValue(micros);
         }
-        LoadReport report = new LoadReport(RUN, TimeUnit.SECONDS.toNanos(2), TimeUnit.MILLISECONDS.toNanos(500), histogram, new long[] {0, 0, 1000, 0,
-                0, 0}, 5000, 0, new long[ErrorKind.values().length], List.of("", "", "", "", ""), new long[] {1000}, 0);
+        LoadReport report = new LoadReport(RUN, new LoadReport.End(TimeUnit.SECONDS.toNanos(2),
+                TimeUnit.MILLISECONDS.toNanos(500), 0, 0), histogram, new long[] {0, 0, 1000, 0,
+                0, 0}, 5000, 0, new long[ErrorKind.values().length], List.of("", "", "", "", ""), new long[] {1000});
 
         assertEquals(500, report.percentileMicros(50));
         assertEquals(900, report.percentileMicros(90));
@@ -39,7 +40,7 @@ class LoadReportTest {
 
         String json = report.json();
         assertTrue(json.startsWith("{\"target\":\"127.0.0.1:9000\",\"connections\":16,"), json);
-        assertTrue(json.contains("\"responses\":1000,\"errors_total\":0,\"unfinished\":0,\"requests_per_sec\":500.000,"), json);
+        assertTrue(json.contains("\"responses\":1000,\"errors_total\":0,\"in_flight_at_end\":0,\"longest_wait_at_end_us\":0,\"requests_per_sec\":500.000,"), json);
         assertTrue(json.contains("\"p50_us\":500,\"p90_us\":900,\"p99_us\":990,\"p999_us\":999,\"max_us\":1000,"
                 + "\"mean_us\":500.500,"), json);
         assertTrue(json.contains("\"status\":{\"1xx\":0,\"2xx\":1000,\"3xx\":0,\"4xx\":0,\"5xx\":0,\"other\":0}"), json);
@@ -65,11 +66,9 @@ class LoadReportTest {
         stats.error(1, new FcgiTimeoutException("request timed out"));
         stats.error(0, new FcgiRequestRefusedException("overloaded", FcgiProtocolStatus.OVERLOADED));
         stats.error(0, new FcgiTimeoutException("second timeout"));
-        stats.sent();
-        stats.sent();
-        stats.finished();
         LoadReport report = stats.report(new LoadReport.Run("unix:/run/a.sock", 1, 1, false, 1, 100,
-                List.of("GET /a", "GET /b"), List.of(1, 1)), TimeUnit.SECONDS.toNanos(1), -1);
+                List.of("GET /a", "GET /b"), List.of(1, 1)), new LoadReport.End(TimeUnit.SECONDS.toNanos(1), -1, 9,
+                TimeUnit.SECONDS.toNanos(10)));
 
         assertEquals(3, report.responses());
         assertEquals(1, report.statusClass(2));
@@ -86,21 +85,21 @@ class LoadReportTest {
         assertEquals(4, report.kindCount(0));
         assertEquals(3, report.kindCount(1));
         assertEquals(4000, report.percentileMicros(50), 4);
-        assertEquals(1, report.unfinished());
+        assertEquals(9, report.inFlight());
+        assertEquals(10_000_000, report.longestWaitMicros());
         assertTrue(report.json().contains("\"errors\":{\"connect\":1,\"timeout\":2,\"refused\":1,\"protocol\":0,"
                 + "\"other\":0},\"first_errors\":{\"connect\":\"cannot connect to x\",\"timeout\":\"request timed"
                 + " out\",\"refused\":\"overloaded\"}"), report.json());
         String text = report.text();
         assertTrue(text.contains("  Errors: 4, connect 1, timeout 2, refused 1, protocol 0, other 0\n"), text);
         assertTrue(text.contains("    first timeout error: request timed out\n"), text);
-        assertTrue(text.contains("  Unfinished: 1 request still waiting for a response at the end (not counted"
-                + " above)\n"), text);
+        assertTrue(text.contains("  In flight at the end: 9, the longest waiting 10.00s\n"), text);
         assertTrue(text.contains("  Mix:\n     57.1%          4  GET /a\n     42.9%          3  GET /b\n"), text);
     }
 
     @Test
     void noResponsesReportZeros() {
-        LoadReport report = new LoadStats(1).report(RUN, 0, -1);
+        LoadReport report = new LoadStats(1).report(RUN, new LoadReport.End(0, -1, 0, 0));
         assertEquals(0, report.percentileMicros(99));
         assertEquals(0, report.maxMicros());
         assertEquals(0, report.requestsPerSecond());
