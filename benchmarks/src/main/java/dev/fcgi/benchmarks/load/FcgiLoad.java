@@ -58,10 +58,12 @@ import java.util.concurrent.TimeUnit;
  * <p>Each request carries the CGI variables nginx sends with its stock {@code fastcgi_params}
  * ({@link CgiRequestTemplate}). Before the run, one GET_VALUES question checks that the backend can be reached
  * and whether it multiplexes ({@link BackendInfo}). Latencies go into an HdrHistogram; the counts and rates cover
- * the measured requests only. The summary counts responses by status class, failed requests by kind (connect,
- * timeout, refused, protocol, other; with the first message of each) and the responses that came with
- * FCGI_STDERR output, and the CPU time the generator itself used. Response bodies are read to their end and
- * counted, never kept. Ctrl-C stops the run early and still prints the report.
+ * the measured requests only: as in wrk, what completes after the deadline is not counted. The summary counts
+ * responses by status class, failed requests by kind (connect, timeout, refused, protocol, other; with the first
+ * message of each), the responses that came with FCGI_STDERR output, the requests still in flight at the end
+ * with the longest wait among them (seconds mean requests the backend never took up: php-fpm with more kept
+ * connections than children), and the CPU time the generator itself used. Response bodies are read to their end
+ * and counted, never kept. Ctrl-C stops the run early and still prints the report.
  *
  * <p>On Java 25, Netty leaves {@code sun.misc.Unsafe} alone unless the JVM runs with
  * {@code --sun-misc-unsafe-memory-access=allow}, which saves the generator about 1 µs of CPU per request.

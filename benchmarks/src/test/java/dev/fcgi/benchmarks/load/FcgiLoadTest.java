@@ -37,6 +37,7 @@ class FcgiLoadTest {
     private static final byte[] HELLO = "Hello, load!\n".getBytes(StandardCharsets.UTF_8);
     /** Four times the client's response buffer: the body streams, and is drained as it comes. */
     private static final byte[] BIG = new byte[1024 * 1024];
+    private static final byte[] WARNING = "PHP Warning: a warning\n".getBytes(StandardCharsets.UTF_8);
 
     @TempDir
     Path dir;
@@ -152,7 +153,8 @@ class FcgiLoadTest {
 
         assertEquals(2, status);
         assertEquals("fcgi-load: -c/--connections: 'none' (expected: an integer from 1 to 10000)\n"
-                + "usage: java -jar fcgi-load.jar [options] ADDRESS (-h for help)\n", err.toString(StandardCharsets.UTF_8));
+                + "usage: java -jar fcgi-load.jar [options] ADDRESS (-h for help)\n",
+                err.toString(StandardCharsets.UTF_8));
     }
 
     private String start(String listen) throws IOException {
@@ -171,7 +173,7 @@ class FcgiLoadTest {
                             return;
                         }
                         case "/missing" -> response.status(404);
-                        case "/warn" -> response.stderr().write("PHP Warning: a warning\n".getBytes(StandardCharsets.UTF_8));
+                        case "/warn" -> response.stderr().write(WARNING);
                         default -> { }
                     }
                     response.contentType("text/plain");

@@ -73,7 +73,8 @@ class LoadOptionsTest {
 
     @Test
     void addresses() throws IOException {
-        assertEquals(UnixDomainSocketAddress.of("/run/php/fpm.sock"), LoadOptions.parse("unix:/run/php/fpm.sock").address());
+        assertEquals(UnixDomainSocketAddress.of("/run/php/fpm.sock"),
+                LoadOptions.parse("unix:/run/php/fpm.sock").address());
         assertEquals("unix:/run/php/fpm.sock", LoadOptions.parse("/run/php/fpm.sock").target());
         assertEquals(new InetSocketAddress("127.0.0.1", 9000), LoadOptions.parse("9000").address());
         assertEquals(new InetSocketAddress("localhost", 9000), LoadOptions.parse("localhost:9000").address());
@@ -156,7 +157,8 @@ class LoadOptionsTest {
                 "--uri", "/x", "127.0.0.1:1");
         assertMessage("--uri: uri 'hello.php' is not a path starting with / (and maybe ?query) without spaces",
                 "--uri", "hello.php", "127.0.0.1:1");
-        assertMessage("--method: method 'get' is not an HTTP method (GET, POST, ...)", "--method", "get", "127.0.0.1:1");
+        assertMessage("--method: method 'get' is not an HTTP method (GET, POST, ...)", "--method", "get",
+                "127.0.0.1:1");
         assertMessage("--json takes no value", "--json=yes", "127.0.0.1:1");
     }
 

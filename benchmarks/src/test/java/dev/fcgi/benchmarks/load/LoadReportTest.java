@@ -40,10 +40,12 @@ class LoadReportTest {
 
         String json = report.json();
         assertTrue(json.startsWith("{\"target\":\"127.0.0.1:9000\",\"connections\":16,"), json);
-        assertTrue(json.contains("\"responses\":1000,\"errors_total\":0,\"in_flight_at_end\":0,\"longest_wait_at_end_us\":0,\"requests_per_sec\":500.000,"), json);
+        assertTrue(json.contains("\"responses\":1000,\"errors_total\":0,\"in_flight_at_end\":0,"
+                + "\"longest_wait_at_end_us\":0,\"requests_per_sec\":500.000,"), json);
         assertTrue(json.contains("\"p50_us\":500,\"p90_us\":900,\"p99_us\":990,\"p999_us\":999,\"max_us\":1000,"
                 + "\"mean_us\":500.500,"), json);
-        assertTrue(json.contains("\"status\":{\"1xx\":0,\"2xx\":1000,\"3xx\":0,\"4xx\":0,\"5xx\":0,\"other\":0}"), json);
+        assertTrue(json.contains("\"status\":{\"1xx\":0,\"2xx\":1000,\"3xx\":0,\"4xx\":0,\"5xx\":0,"
+                + "\"other\":0}"), json);
         assertTrue(json.endsWith("\"kinds\":[{\"kind\":\"GET /\",\"weight\":1,\"requests\":1000}]}"), json);
         assertEquals(-1, json.indexOf('\n'));
 
