@@ -321,7 +321,7 @@ measure_wrk() {     # url seconds pid -> MEASURED (rps p50 p99 errors cpu_us)
 measure_direct() {  # address keep seconds pid -> MEASURED, from fcgi-load's JSON
     local out cpu0 cpu1
     cpu0=$(cpu_ticks "$4")
-    out=$("$JAVA" -jar "$LOAD_JAR" --json -c 16 -d "${3}s" --keep-conn "$2" --timeout 2s \
+    out=$("$JAVA" -jar "$LOAD_JAR" --json -c 16 -t 1 -d "${3}s" --keep-conn "$2" --timeout 2s \
         --uri /hello.php --document-root "$TMP/www" "$1" 2>>"$TMP/fcgi-load.log" || true)
     cpu1=$(cpu_ticks "$4")
     echo "$out" >> "$TMP/fcgi-load.json"
@@ -332,11 +332,9 @@ try:
     r = json.loads(sys.stdin.read().strip().splitlines()[-1])
 except Exception:
     print("0 -1 -1 1 0"); sys.exit()
-n = r.get("requests", 0)
-errors = r.get("errorCount", sum(r.get("errors", {}).values()) if isinstance(r.get("errors"), dict) else 0)
-errors += sum(v for k, v in r.get("status", {}).items() if not k.startswith("2")) if isinstance(r.get("status"), dict) else 0
-lat = r.get("latencyMicros", r)
-print(round(r.get("requestsPerSecond", 0)), lat.get("p50", -1), lat.get("p99", -1), errors,
+n = r.get("responses", 0) + r.get("errors_total", 0)
+errors = r.get("errors_total", 0) + sum(v for k, v in r.get("status", {}).items() if not k.startswith("2"))
+print(round(r.get("requests_per_sec", 0)), r.get("p50_us", -1), r.get("p99_us", -1), errors,
       "%.1f" % (cpu_ticks * 1e6 / hz / n if n else 0))
 ' $((cpu1 - cpu0)) "$HZ" <<< "$out")
 }

@@ -1,13 +1,13 @@
 package dev.fcgi.protocol.client;
 
 import dev.fcgi.protocol.FcgiEndRequest;
+import io.netty.util.Timeout;
 
 import java.io.IOException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -28,7 +28,7 @@ final class Exchange {
     private final CompletableFuture<FcgiClientResponse> future = new CompletableFuture<>();
     private final AtomicBoolean finished = new AtomicBoolean();
     private final AtomicReference<Throwable> interruptCause = new AtomicReference<>();
-    private volatile ScheduledFuture<?> timer;
+    private volatile Timeout timer;
     private volatile FcgiClientResponse response;
     /** What the exchange is doing, for timeout messages. */
     volatile String phase = "waiting for the multiplexing probe";
@@ -61,7 +61,7 @@ final class Exchange {
     /** Starts the request timeout. */
     void startTimer() {
         long nanos = request.timeout() == null ? client.requestTimeoutNanos : saturatedNanos(request.timeout());
-        timer = client.group.next().schedule(() -> interrupt(new FcgiTimeoutException(
+        timer = RequestTimeouts.TIMER.newTimeout(ignored -> interrupt(new FcgiTimeoutException(
                 "request timed out after " + TimeUnit.NANOSECONDS.toMillis(nanos) + " ms ("
                         + (request.timeout() == null ? "requestTimeout" : "the request's timeout") + ") while "
                         + phase + "; the request was aborted")), nanos, TimeUnit.NANOSECONDS);
@@ -141,9 +141,9 @@ final class Exchange {
     }
 
     private void cancelTimer() {
-        ScheduledFuture<?> t = timer;
+        Timeout t = timer;
         if (t != null) {
-            t.cancel(false);
+            t.cancel();
         }
     }
 
