@@ -105,8 +105,12 @@ fi
 TMP=$(mktemp -d /tmp/fcgi-compare.XXXXXX)
 chmod 755 "$TMP"
 PIDS=()
-stop_pid() {    # pid: TERM, up to 15 s, then KILL
-    local pid=$1
+stop_pid() {    # pid: TERM, up to 15 s, then KILL; then forgotten, so that a reused PID is never signalled
+    local pid=$1 kept=() p
+    for p in "${PIDS[@]}"; do
+        [[ "$p" == "$pid" ]] || kept+=("$p")
+    done
+    PIDS=("${kept[@]}")
     kill -TERM "$pid" 2>/dev/null || return 0
     for _ in $(seq 1 150); do
         kill -0 "$pid" 2>/dev/null || break
@@ -116,9 +120,9 @@ stop_pid() {    # pid: TERM, up to 15 s, then KILL
     wait "$pid" 2>/dev/null || true
 }
 cleanup() {
-    local status=$? i
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-        stop_pid "${PIDS[i]}"
+    local status=$?
+    while ((${#PIDS[@]})); do
+        stop_pid "${PIDS[-1]}"         # the last started first
     done
     if ((status != 0)); then
         for log in "$TMP"/*.log; do
@@ -321,7 +325,7 @@ measure_wrk() {     # url seconds pid -> MEASURED (rps p50 p99 errors cpu_us)
 measure_direct() {  # address keep seconds pid -> MEASURED, from fcgi-load's JSON
     local out cpu0 cpu1
     cpu0=$(cpu_ticks "$4")
-    out=$("$JAVA" -jar "$LOAD_JAR" --json -c 16 -t 1 -d "${3}s" --keep-conn "$2" --timeout 2s \
+    out=$("$JAVA" -jar "$LOAD_JAR" --json -c 16 -t 1 --warmup 2s -d "${3}s" --keep-conn "$2" --timeout 2s \
         --uri /hello.php --document-root "$TMP/www" "$1" 2>>"$TMP/fcgi-load.log" || true)
     cpu1=$(cpu_ticks "$4")
     echo "$out" >> "$TMP/fcgi-load.json"
@@ -353,28 +357,34 @@ for transport in $TRANSPORTS; do
         await_address "$b" "${BPID[$b]}" "${ADDRESS[$b]}"
         [[ "${ADDRESS[$b]}" == unix:* ]] && chmod 666 "${ADDRESS[$b]#unix:}" 2>/dev/null || true
     done
-    NGINX_PORT=$(free_port)
-    nginx_conf "$NGINX_PORT" > "$TMP/nginx.conf"
-    "$NGINX" -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log" > "$TMP/nginx.log" 2>&1 &
-    NGINX_PID=$!
-    PIDS+=("$NGINX_PID")
-    await_address nginx "$NGINX_PID" "127.0.0.1:$NGINX_PORT"
     url() { echo "http://127.0.0.1:$NGINX_PORT/$1${2:+/$2}/hello.php"; }
-    for b in $BACKENDS; do
-        if [[ "$b" == nginx-return ]]; then
-            answer=$(curl -sS --max-time 5 "$(url "$b")")
-        else
-            answer=$(curl -sS --max-time 5 "$(url "$b" on)")
-        fi
-        [[ "$answer" == "Hello, World!" ]] || { echo "compare: $b answered '$answer' over $transport" >&2; exit 1; }
-    done
-    echo "== $transport: backends on ${ADDRESS[*]}, nginx on :$NGINX_PORT"
-    C=16
-    for b in $BACKENDS; do        # warm-up: JIT, opcache, connection pools
-        [[ "$b" == nginx-return ]] && continue
-        measure_wrk "$(url "$b" on)" "$WARMUP" ""
-    done
+    warmed=0
     for keep in $KEEP_CONN; do
+        # a fresh nginx per keep-conn mode: idle kept upstream connections pin php-fpm's children, which would
+        # starve the next mode's connections (FPM's known weakness, measured by the keep-conn on rows)
+        NGINX_PORT=$(free_port)
+        nginx_conf "$NGINX_PORT" > "$TMP/nginx.conf"
+        "$NGINX" -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log" > "$TMP/nginx.log" 2>&1 &
+        NGINX_PID=$!
+        PIDS+=("$NGINX_PID")
+        await_address nginx "$NGINX_PID" "127.0.0.1:$NGINX_PORT"
+        if ((!warmed)); then
+            for b in $BACKENDS; do
+                if [[ "$b" == nginx-return ]]; then
+                    answer=$(curl -sS --max-time 5 "$(url "$b")")
+                else
+                    answer=$(curl -sS --max-time 5 "$(url "$b" on)")
+                fi
+                [[ "$answer" == "Hello, World!" ]] || { echo "compare: $b answered '$answer' over $transport" >&2; exit 1; }
+            done
+            echo "== $transport: backends on ${ADDRESS[*]}, nginx on :$NGINX_PORT"
+            C=16
+            for b in $BACKENDS; do        # warm-up: JIT, opcache, connection pools
+                [[ "$b" == nginx-return ]] && continue
+                measure_wrk "$(url "$b" on)" "$WARMUP" ""
+            done
+            warmed=1
+        fi
         for C in $CONNECTIONS; do
             for ((r = 1; r <= ROUNDS; r++)); do
                 for b in $BACKENDS; do
@@ -390,6 +400,8 @@ for transport in $TRANSPORTS; do
                 done
             done
         done
+        [[ -n "${RSS_AFTER[$transport/nginx-return]:-}" ]] || RSS_AFTER["$transport/nginx-return"]=$(rss_mb "$NGINX_PID")
+        stop_pid "$NGINX_PID"
     done
     if ((DIRECT)); then
         C=16
@@ -408,8 +420,6 @@ for transport in $TRANSPORTS; do
     for b in "${!BPID[@]}"; do
         RSS_AFTER["$transport/$b"]=$(rss_mb "${BPID[$b]}")
     done
-    RSS_AFTER["$transport/nginx-return"]=$(rss_mb "$NGINX_PID")
-    stop_pid "$NGINX_PID"
     for b in "${!BPID[@]}"; do
         stop_pid "${BPID[$b]}"
     done

@@ -69,7 +69,8 @@ public final class PhpExample {
                 default -> throw new IllegalArgumentException("unknown option " + option);
             }
         }
-        PoolConfig pool = config.listen(listen).user(user).build();     // FPM's checks, e.g. of the pm settings
+        String fpmListen = listen.startsWith("unix:") ? listen.substring(5) : listen;   // FPM writes a bare path
+        PoolConfig pool = config.listen(fpmListen).user(user).build();     // FPM's checks, e.g. of the pm settings
         ChildProcessWorkers children = ChildProcessWorkers.builder(List.of(command.strip().split("\\s+")))
                 .config(pool)                                            // user, php_value[], env[], ...
                 .eventLoopGroup(LOOPS)                                   // the server's loops: fewer wake-ups
