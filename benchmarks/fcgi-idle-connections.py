@@ -10,7 +10,7 @@ PARAMS, an empty PARAMS and an empty STDIN, and reads until its END_REQUEST; an 
 body (after the CGI headers) starts with --expect. After --answer-timeout seconds, or once every connection has
 answered, one status line goes to --status (or stdout):
 
-    connections=N connected=C answered=A ok=K failed=F unanswered=U elapsed_ms=T
+    connections=N connected=C answered=A ok=K failed=F unanswered=U elapsed_ms=T [failed:REASON=n ...]
 
 where "connected" counts handshakes the kernel completed (a server that has not accepted them yet still counts),
 and "unanswered" the connections that got no END_REQUEST in time (for php-fpm: those waiting in the listen backlog
@@ -70,6 +70,7 @@ class Connection:
         self.connected = False
         self.done = False
         self.ok = False
+        self.why = ""               # why an answer is not ok: closed, an errno name, or the body's start
 
 
 def parse(conn, expect):
@@ -88,6 +89,8 @@ def parse(conn, expect):
             if not sep:
                 head, sep, body = conn.stdout.partition(b"\n\n")
             conn.ok = bool(sep) and body.startswith(expect)
+            if not conn.ok:
+                conn.why = "body:" + repr(conn.stdout[:60])
             return
 
 
@@ -151,11 +154,11 @@ def main():
                     conn.connected = True
                     data = conn.sock.recv(65536)
                     if not data:
-                        conn.done, conn.ok = True, False
+                        conn.done, conn.ok, conn.why = True, False, "closed"
                     conn.inp += data
                     parse(conn, expect)
-            except OSError:
-                conn.done, conn.ok = True, False
+            except OSError as e:
+                conn.done, conn.ok, conn.why = True, False, errno.errorcode.get(e.errno, str(e))
             if conn.done:
                 pending -= 1
     elapsed_ms = (time.monotonic() - start) * 1000
@@ -165,9 +168,13 @@ def main():
             key.data.connected = True
     answered = sum(c.done for c in conns)
     ok = sum(c.ok for c in conns)
-    report("connections=%d connected=%d answered=%d ok=%d failed=%d unanswered=%d elapsed_ms=%.0f" % (
+    reasons = {}
+    for c in conns:
+        if c.done and not c.ok:
+            reasons[c.why] = reasons.get(c.why, 0) + 1
+    report("connections=%d connected=%d answered=%d ok=%d failed=%d unanswered=%d elapsed_ms=%.0f%s" % (
         args.connections, sum(c.connected for c in conns), answered, ok, answered - ok, len(conns) - answered,
-        elapsed_ms))
+        elapsed_ms, "".join(" failed:%s=%d" % (why, n) for why, n in sorted(reasons.items()))))
 
     # hold every connection open, idle; count those the server closes meanwhile
     for conn in conns:

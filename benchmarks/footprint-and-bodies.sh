@@ -253,6 +253,8 @@ memory_part() {
             memory_row "JVM ($label)" "connections closed (cycle $cycle)" "0" "$(jvm_after_gc "$pid")" "$pid"
         done
         stop_pid "$pid"
+        grep -v -e '\] NOTICE: ' -e '^hello listening' "$TMP/hello-$port.log" | head -20 \
+            | sed "s/^/JVM ($label): /" >> "$TMP/server-log-lines" || true
     done
 
     # php-fpm: pm static, the same number of children, hello.php, opcache on
@@ -303,6 +305,7 @@ memory_row() {  # server state client-line "after-gc figures" pid [accept-queue]
     local heap committed old meta rss pss threads ok="-" per=""
     read -r heap committed old meta rss pss threads <<< "$4"
     [[ "$3" == 0 ]] || ok=$(sed 's/.*connected=\([0-9]*\).*answered=\([0-9]*\) ok=\([0-9]*\).*unanswered=\([0-9]*\).*elapsed_ms=\([0-9]*\).*/\1 \/ \3 ok \/ \4 in \5 ms/' <<< "$3")
+    [[ "$3" != *" failed:"* ]] || ok+=" ($(grep -o ' failed:.*' <<< "$3" | sed 's/^ //'))"
     MEMORY_ROWS+=("| $1 | $2 | $ok | $(mb "$heap") | $(mb "$committed") | $(mb "$meta") | $(mb "$rss") | $(mb "$pss") | $threads | ${6:--} |")
     local answered=""
     [[ "$3" == 0 ]] || answered=$(sed -n 's/.* ok=\([0-9]*\) .*/\1/p' <<< "$3")
@@ -328,7 +331,7 @@ fpm_row() {     # state client-line master-pid port
 memory_report() {
     echo "### 1. Memory: $CHILDREN idle workers and $CONNECTIONS idle keep-alive connections"
     echo
-    echo "Server: \`java [flags] -jar fcgi-examples.jar hello --listen 127.0.0.1:PORT --pm static --max-children $CHILDREN\` (an FcgiPool of $CHILDREN worker threads behind FcgiServer; G1, the JVM's default collector here). Client: \`benchmarks/fcgi-idle-connections.py --connections $CONNECTIONS\` opens every connection at once; each sends one request with FCGI_KEEP_CONN (BEGIN_REQUEST, PARAMS, empty PARAMS, empty STDIN), reads to END_REQUEST, checks the body is \`Hello, World!\`, and then stays open, idle, while the server is measured. Heap: used (and committed) after \`jcmd PID GC.run\` (a full GC), from \`jstat -gc\`; metaspace used; RSS from /proc/PID/status, PSS from /proc/PID/smaps_rollup; threads of the process; accept queue: \`ss -ltn\` Recv-Q (connections waiting to be accepted). The server's idle timeout (120 s) is longer than a cycle, so no connection is closed under the measurement."
+    echo "Server: \`java [flags] -jar fcgi-examples.jar hello --listen 127.0.0.1:PORT --pm static --max-children $CHILDREN\` (an FcgiPool of $CHILDREN worker threads behind FcgiServer; G1, the JVM's default collector here, unless the flags choose another). Client: \`benchmarks/fcgi-idle-connections.py --connections $CONNECTIONS\` opens every connection at once; each sends one request with FCGI_KEEP_CONN (BEGIN_REQUEST, PARAMS, empty PARAMS, empty STDIN), reads to END_REQUEST, checks the body is \`Hello, World!\`, and then stays open, idle, while the server is measured. Heap: used (and committed) after \`jcmd PID GC.run\` (a full GC), from \`jstat -gc\`; metaspace used; RSS from /proc/PID/status, PSS from /proc/PID/smaps_rollup; threads of the process; accept queue: \`ss -ltn\` Recv-Q (connections waiting to be accepted). The server's idle timeout (120 s) is longer than a cycle, so no connection is closed under the measurement."
     echo
     echo "| server | state | connections: connected / answered ok / unanswered, time to answer all | heap used after full GC MB | heap committed MB | metaspace MB | RSS MB | PSS MB | threads | accept queue |"
     echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
@@ -357,18 +360,23 @@ memory_report() {
     echo
     echo "A php-fpm child serves one connection at a time and, with FCGI_KEEP_CONN, keeps it until the client closes it: $CHILDREN idle kept connections pin all $CHILDREN children, and every further connection waits in the listen backlog (its length here: ${FPM_BACKLOG:-?}, \`ss\` Send-Q), unanswered, for as long as those stay open (past the backlog the kernel would not even complete the handshake). php-fpm cannot hold $CONNECTIONS idle keep-alive connections; an FcgiServer serves requests, not connections, so idle connections cost it memory (above) but no worker."
     echo
-    local max_heap=0 all_ok=1 jvm_rss="" pss fpm_state fpm_rss fpm_pss fpm_child answered verdict
+    local max_heap=0 all_ok=1 jvm_rss="" pss fpm_state fpm_rss fpm_pss fpm_child answered verdict failures=""
     for row in "${MEMORY_RAW[@]}"; do
         IFS='|' read -r server state heap rss pss answered <<< "$row"
         [[ -n "$answered" ]] || continue
         ((heap > max_heap)) && max_heap=$heap
-        ((answered == CONNECTIONS)) || all_ok=0
+        ((answered == CONNECTIONS)) || { all_ok=0; failures+="${failures:+; }$server, $state: $answered of $CONNECTIONS"; }
         [[ "$state" != *"(cycle 2)" ]] || jvm_rss+="${jvm_rss:+, }$server $(mb "$rss") MB RSS / $(mb "$pss") MB PSS"
     done
     IFS='|' read -r fpm_state fpm_rss fpm_pss fpm_child <<< "${FPM_RAW[-1]}"
     verdict="holds"
-    ((max_heap < 65536 && all_ok)) || verdict="does NOT hold"
-    echo "**Target \"$CHILDREN idle workers and $CONNECTIONS idle keep-alive connections under 64 MB of heap\": $verdict.** Heap used after a full GC with the connections open: at most $(mb "$max_heap") MB; every run, -Xmx64m included, answered $( ((all_ok)) && echo "all $CONNECTIONS" || echo "NOT all") connections. Resident memory with the connections (cycle 2): $jvm_rss; php-fpm with its $CHILDREN children: $(mb "$fpm_rss") MB RSS summed ($(mb "$fpm_child") MB per child), $(mb "$fpm_pss") MB PSS, while it holds only $CHILDREN of the $CONNECTIONS connections."
+    ((max_heap < 65536)) || verdict="does NOT hold"
+    echo "**Target \"$CHILDREN idle workers and $CONNECTIONS idle keep-alive connections under 64 MB of heap\": $verdict.** Heap used after a full GC with the connections open: at most $(mb "$max_heap") MB, in every run; the -Xmx64m runs held the connections too. Answers: $( ((all_ok)) && echo "every connection of every cycle was answered \`Hello, World!\`" || echo "NOT every connection was answered: $failures (see the table for the reason)")."
+    if [[ -s "$TMP/server-log-lines" ]]; then
+        echo "Server log lines other than NOTICE: $(sed 's/$/;/' "$TMP/server-log-lines" | tr '\n' ' ' | sed 's/; $//')."
+    fi
+    echo
+    echo "Resident memory with the connections (cycle 2): $jvm_rss; php-fpm with its $CHILDREN children: $(mb "$fpm_rss") MB RSS summed ($(mb "$fpm_child") MB per child), $(mb "$fpm_pss") MB PSS, while it holds only $CHILDREN of the $CONNECTIONS connections."
     echo
 }
 
@@ -576,7 +584,13 @@ bodies_report() {
     local dc do_ limit=$((BYTES / 100 / 1024)) verdict="holds"
     read -r dc do_ <<< "$growth"
     ((dc < limit && do_ < limit)) || verdict="does NOT hold"
-    echo "**Target \"$mib MiB response and upload with memory flat\": $verdict** by this criterion: over every FastCGI transfer the backend's heap committed grew by at most $(mb "$dc") MB and its old generation by at most $(mb "$do_") MB above the state before the transfers (limit: 1 % of the body, $(mb "$limit") MB). Rates, against nginx's own static file: see the table (the machine was shared, so rates vary from round to round)."
+    local ref resp up
+    ref=$(median "${SPEED_static_copy[@]}")
+    resp=$(median "${SPEED_unbuffered[@]}")
+    up=$(median "${SPEED_upload[@]}")
+    echo "Rates against the static file sent by copy (sendfile off; the path a FastCGI response takes through nginx is a copy too), medians: response $resp MB/s = $((100 * resp / ref)) %, upload $up MB/s = $((100 * up / ref)) % of $ref MB/s (with sendfile on: $(median "${SPEED_static_sendfile[@]}") MB/s)."
+    echo
+    echo "**Target \"$mib MiB response and upload with memory flat\": $verdict** by this criterion: over every FastCGI transfer the backend's heap committed grew by at most $(mb "$dc") MB and its old generation by at most $(mb "$do_") MB above the state before the transfers (limit: 1 % of the body, $(mb "$limit") MB)."
     echo
 }
 median_f() {    # numbers... -> their median, 2 decimals
@@ -601,7 +615,7 @@ burst_part() {
 burst_report() {
     echo "### 3. Pool burst: idle to pm.max_children busy workers"
     echo
-    echo "\`java -jar benchmarks/target/benchmarks.jar PoolBurstBenchmark -f 1\` (JMH SampleTime; 2 warm-up iterations of 2 s, 3 measured iterations of 3 s). Each operation starts a fresh pool (dynamic: start_servers 1, min_spare 1, max_spare 2; ondemand: no worker), dispatches max_children jobs that each hold their worker, and ends when the last job has started: one sample is the **longest** wait of a burst (dispatch of the first job to start of the last), not one request's queue wait. Times in ms."
+    echo "\`java -jar benchmarks/target/benchmarks.jar PoolBurstBenchmark -f 1\` (JMH SampleTime; 2 warm-up iterations of 2 s, 3 measured iterations of 3 s). Each operation starts a fresh pool (dynamic: start_servers 1, min_spare 1, max_spare 2; ondemand: no worker), dispatches max_children jobs that each hold their worker, and ends when the last job has started: one sample is the **longest** wait of a burst (dispatch of the first job to start of the last), not one request's queue wait. As every request of a burst waits at most that long, the per-request percentiles are at most these (an upper bound); the time also includes the caller's own dispatch loop, and the threads of the previous invocation's pool may still be exiting. Times in ms."
     echo
     echo "| pm | max_children | bursts sampled | mean | p50 | p90 | p99 | p99.9 | max | p99 < 10 ms |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
