@@ -3,11 +3,13 @@
 
     benchmarks/fcgi-idle-connections.py --connect 127.0.0.1:9000 [--connections 1000] [--expect 'Hello, World!']
                                         [--script /path/hello.php] [--answer-timeout 10] [--hold 120]
-                                        [--status FILE]
+                                        [--in-flight N] [--status FILE]
 
-Every connection is opened at once (non-blocking), sends BEGIN_REQUEST (role RESPONDER, flags FCGI_KEEP_CONN),
-PARAMS, an empty PARAMS and an empty STDIN, and reads until its END_REQUEST; an answer is "ok" when its STDOUT
-body (after the CGI headers) starts with --expect. After --answer-timeout seconds, or once every connection has
+The connections are opened at once (non-blocking), or in waves of --in-flight (each wave answered before the next
+opens: a server that refuses requests past a queue length sees at most that many at once). Each sends BEGIN_REQUEST (role RESPONDER, flags FCGI_KEEP_CONN),
+PARAMS, an empty PARAMS and an empty STDIN, and reads until its END_REQUEST; an answer is "ok" when its END_REQUEST
+has protocolStatus FCGI_REQUEST_COMPLETE and its STDOUT body (after the CGI headers) starts with --expect; a failed
+answer is counted by its reason (closed, an errno name, overloaded, or the start of the body). After --answer-timeout seconds, or once every connection has
 answered, one status line goes to --status (or stdout):
 
     connections=N connected=C answered=A ok=K failed=F unanswered=U elapsed_ms=T [failed:REASON=n ...]
@@ -34,6 +36,7 @@ FCGI_VERSION_1 = 1
 BEGIN_REQUEST, END_REQUEST, PARAMS, STDIN, STDOUT, STDERR = 1, 3, 4, 5, 6, 7
 RESPONDER = 1
 KEEP_CONN = 1
+PROTOCOL_STATUS = {1: "cant_mpx_conn", 2: "overloaded", 3: "unknown_role"}
 
 
 def record(kind, request_id, content=b""):
@@ -70,6 +73,7 @@ class Connection:
         self.connected = False
         self.done = False
         self.ok = False
+        self.dead = False           # closed by the server, or failed
         self.why = ""               # why an answer is not ok: closed, an errno name, or the body's start
 
 
@@ -85,6 +89,10 @@ def parse(conn, expect):
             conn.stdout += content
         elif kind == END_REQUEST:
             conn.done = True
+            protocol_status = content[4] if len(content) >= 5 else -1
+            if protocol_status != 0:
+                conn.why = PROTOCOL_STATUS.get(protocol_status, "protocol_status=%d" % protocol_status)
+                return
             head, sep, body = conn.stdout.partition(b"\r\n\r\n")
             if not sep:
                 head, sep, body = conn.stdout.partition(b"\n\n")
@@ -102,6 +110,7 @@ def main():
     parser.add_argument("--script", default="/nonexistent/hello.php", help="SCRIPT_FILENAME")
     parser.add_argument("--answer-timeout", type=float, default=10.0)
     parser.add_argument("--hold", type=float, default=120.0)
+    parser.add_argument("--in-flight", type=int, default=0, help="requests at once (default: all)")
     parser.add_argument("--status", help="file for the status lines (default: stdout)")
     args = parser.parse_args()
     if not 1 <= args.connections <= 100000 or not 0 < args.hold <= 3600 or not 0 < args.answer_timeout <= 600:
@@ -125,42 +134,49 @@ def main():
     selector = selectors.DefaultSelector()
     conns = []
     start = time.monotonic()
-    for _ in range(args.connections):
-        sock = socket.socket(socket.AF_INET6 if ":" in address[0] else socket.AF_INET, socket.SOCK_STREAM)
-        sock.setblocking(False)
-        status = sock.connect_ex(address)
-        if status not in (0, errno.EINPROGRESS):
-            sock.close()
-            continue
-        conn = Connection(sock, request)
-        conns.append(conn)
-        selector.register(sock, selectors.EVENT_WRITE | selectors.EVENT_READ, conn)
-
     deadline = start + args.answer_timeout
-    pending = len(conns)
-    while pending and not stop and time.monotonic() < deadline:
-        for key, events in selector.select(timeout=min(0.2, max(0.0, deadline - time.monotonic()))):
-            conn = key.data
-            if conn.done:
+    wave = args.in_flight if args.in_flight > 0 else args.connections
+    opened = 0
+    while opened < args.connections and not stop and time.monotonic() < deadline:
+        batch = []
+        for _ in range(min(wave, args.connections - opened)):
+            opened += 1
+            sock = socket.socket(socket.AF_INET6 if ":" in address[0] else socket.AF_INET, socket.SOCK_STREAM)
+            sock.setblocking(False)
+            status = sock.connect_ex(address)
+            if status not in (0, errno.EINPROGRESS):
+                sock.close()
                 continue
-            try:
-                if events & selectors.EVENT_WRITE:
-                    conn.connected = True
-                    if conn.out:
-                        conn.out = conn.out[conn.sock.send(conn.out):]
-                    if not conn.out:
-                        selector.modify(conn.sock, selectors.EVENT_READ, conn)
-                if events & selectors.EVENT_READ:
-                    conn.connected = True
-                    data = conn.sock.recv(65536)
-                    if not data:
-                        conn.done, conn.ok, conn.why = True, False, "closed"
-                    conn.inp += data
-                    parse(conn, expect)
-            except OSError as e:
-                conn.done, conn.ok, conn.why = True, False, errno.errorcode.get(e.errno, str(e))
-            if conn.done:
-                pending -= 1
+            conn = Connection(sock, request)
+            batch.append(conn)
+            selector.register(sock, selectors.EVENT_WRITE | selectors.EVENT_READ, conn)
+        conns.extend(batch)
+        pending = len(batch)
+        while pending and not stop and time.monotonic() < deadline:
+            for key, events in selector.select(timeout=min(0.2, max(0.0, deadline - time.monotonic()))):
+                conn = key.data
+                if conn.done:
+                    continue
+                try:
+                    if events & selectors.EVENT_WRITE:
+                        conn.connected = True
+                        if conn.out:
+                            conn.out = conn.out[conn.sock.send(conn.out):]
+                        if not conn.out:
+                            selector.modify(conn.sock, selectors.EVENT_READ, conn)
+                    if events & selectors.EVENT_READ:
+                        conn.connected = True
+                        data = conn.sock.recv(65536)
+                        if not data:
+                            conn.done, conn.ok, conn.why, conn.dead = True, False, "closed", True
+                        conn.inp += data
+                        parse(conn, expect)
+                except OSError as e:
+                    conn.done, conn.ok, conn.dead = True, False, True
+                    conn.why = errno.errorcode.get(e.errno, str(e))
+                if conn.done:
+                    pending -= 1
+                    selector.unregister(conn.sock)      # until the hold phase
     elapsed_ms = (time.monotonic() - start) * 1000
     # a handshake the kernel completed shows as writable even when nobody accepted it
     for key, events in selector.select(timeout=0):
@@ -176,10 +192,12 @@ def main():
         args.connections, sum(c.connected for c in conns), answered, ok, answered - ok, len(conns) - answered,
         elapsed_ms, "".join(" failed:%s=%d" % (why, n) for why, n in sorted(reasons.items()))))
 
-    # hold every connection open, idle; count those the server closes meanwhile
+    # hold every connection open, idle; count those the server closes meanwhile (of those it answered)
+    for key in list(selector.get_map().values()):
+        selector.unregister(key.fileobj)
     for conn in conns:
-        if conn.done:
-            selector.modify(conn.sock, selectors.EVENT_READ, conn)
+        if conn.done and not conn.dead:
+            selector.register(conn.sock, selectors.EVENT_READ, conn)
     closed = 0
     held_from = time.monotonic()
     while not stop and time.monotonic() - held_from < args.hold:
@@ -190,7 +208,7 @@ def main():
             except OSError:
                 data = b""
             if not data:
-                closed += conn.done
+                closed += 1
                 selector.unregister(conn.sock)
     report("held_s=%.1f closed_by_peer=%d" % (time.monotonic() - held_from, closed))
     for conn in conns:

@@ -26,6 +26,7 @@ BYTES=1073741824
 ROUNDS=2
 ECHO_OPTS=""
 APPEND=0
+IN_FLIGHT=256
 COMMAND_LINE="benchmarks/footprint-and-bodies.sh${*:+ $*}"
 
 usage() {       # [status]
@@ -232,10 +233,17 @@ memory_part() {
         await_port "the hello example" "$pid" "$port"
         sleep 1
         memory_row "JVM ($label)" "idle, no request yet" "0" "$(jvm_after_gc "$pid")" "$pid"
-        for cycle in 1 2; do
+        # cycles 1 and 2: the requests in waves of $IN_FLIGHT (under the pool's queue, listen.backlog 511);
+        # cycle 3: all at once, which a static pool of $CHILDREN serves only as far as its queue holds them
+        for cycle in 1 2 3; do
+            local in_flight=$IN_FLIGHT what="$CONNECTIONS idle keep-alive connections"
+            if ((cycle == 3)); then
+                in_flight=0
+                what="$CONNECTIONS idle keep-alive connections, all $CONNECTIONS requests sent at once"
+            fi
             rm -f "$TMP/client.txt"
             python3 "$CLIENT" --connect "127.0.0.1:$port" --connections "$CONNECTIONS" --answer-timeout 60 \
-                --hold 100 --status "$TMP/client.txt" > "$TMP/client.log" 2>&1 &
+                --in-flight "$in_flight" --hold 100 --status "$TMP/client.txt" > "$TMP/client.log" 2>&1 &
             local client=$!
             PIDS+=("$client")
             await_lines "$TMP/client.txt" 1 70
@@ -243,18 +251,20 @@ memory_part() {
             echo "  JVM ($label), cycle $cycle: $line"
             local backlog
             backlog=$(ss -Hltn "( sport = :$port )" | awk '{ print $2 }')
-            memory_row "JVM ($label)" "$CONNECTIONS idle keep-alive connections (cycle $cycle)" "$line" \
-                "$(jvm_after_gc "$pid")" "$pid" "$backlog"
+            memory_row "JVM ($label)" "$what (cycle $cycle)" "$line" "$(jvm_after_gc "$pid")" "$pid" "$backlog"
             stop_pid "$client"
             await_lines "$TMP/client.txt" 2 5 || true
             echo "  JVM ($label), cycle $cycle: $(sed -n 2p "$TMP/client.txt")"
-            MEMORY_HELD+=("JVM ($label) cycle $cycle: $(sed -n 2p "$TMP/client.txt")")
+            MEMORY_HELD+=("JVM ($label) cycle $cycle: $(sed -n 2p "$TMP/client.txt" | sed 's/held_s=.* closed_by_peer=//')")
             sleep 1
             memory_row "JVM ($label)" "connections closed (cycle $cycle)" "0" "$(jvm_after_gc "$pid")" "$pid"
         done
         stop_pid "$pid"
-        grep -v -e '\] NOTICE: ' -e '^hello listening' "$TMP/hello-$port.log" | head -20 \
-            | sed "s/^/JVM ($label): /" >> "$TMP/server-log-lines" || true
+        # the log lines other than NOTICE, counted once the time and the client's address are taken out
+        grep -v -e '\] NOTICE: ' -e '^hello listening' "$TMP/hello-$port.log" \
+            | sed -e 's/^\[[^]]*\] //' -e 's/[0-9.]*:[0-9]*: //' | sort | uniq -c | sort -rn | head -5 \
+            | awk -v l="JVM ($label)" '{ n = $1; sub(/^ *[0-9]+ /, ""); print l ": " n " x \"" $0 "\"" }' \
+            >> "$TMP/server-log-lines" || true
     done
 
     # php-fpm: pm static, the same number of children, hello.php, opcache on
@@ -331,7 +341,7 @@ fpm_row() {     # state client-line master-pid port
 memory_report() {
     echo "### 1. Memory: $CHILDREN idle workers and $CONNECTIONS idle keep-alive connections"
     echo
-    echo "Server: \`java [flags] -jar fcgi-examples.jar hello --listen 127.0.0.1:PORT --pm static --max-children $CHILDREN\` (an FcgiPool of $CHILDREN worker threads behind FcgiServer; G1, the JVM's default collector here, unless the flags choose another). Client: \`benchmarks/fcgi-idle-connections.py --connections $CONNECTIONS\` opens every connection at once; each sends one request with FCGI_KEEP_CONN (BEGIN_REQUEST, PARAMS, empty PARAMS, empty STDIN), reads to END_REQUEST, checks the body is \`Hello, World!\`, and then stays open, idle, while the server is measured. Heap: used (and committed) after \`jcmd PID GC.run\` (a full GC), from \`jstat -gc\`; metaspace used; RSS from /proc/PID/status, PSS from /proc/PID/smaps_rollup; threads of the process; accept queue: \`ss -ltn\` Recv-Q (connections waiting to be accepted). The server's idle timeout (120 s) is longer than a cycle, so no connection is closed under the measurement."
+    echo "Server: \`java [flags] -jar fcgi-examples.jar hello --listen 127.0.0.1:PORT --pm static --max-children $CHILDREN\` (an FcgiPool of $CHILDREN worker threads behind FcgiServer; G1, the JVM's default collector here, unless the flags choose another). Client: \`benchmarks/fcgi-idle-connections.py --connections $CONNECTIONS\` opens the connections in waves of $IN_FLIGHT (\`--in-flight $IN_FLIGHT\`, cycles 1 and 2) or all at once (cycle 3); each sends one request with FCGI_KEEP_CONN (BEGIN_REQUEST, PARAMS, empty PARAMS, empty STDIN), reads to END_REQUEST, checks the body is \`Hello, World!\`, and then stays open, idle, while the server is measured. Heap: used (and committed) after \`jcmd PID GC.run\` (a full GC), from \`jstat -gc\`; metaspace used; RSS from /proc/PID/status, PSS from /proc/PID/smaps_rollup; threads of the process (a JVM's PSS is lower while other JVMs on the machine map the same libjvm.so and CDS archive: here other benchmarks ran JVMs meanwhile, so its PSS varies); accept queue: \`ss -ltn\` Recv-Q (connections waiting to be accepted). The server's idle timeout (120 s) is longer than a cycle, so no connection is closed under the measurement."
     echo
     echo "| server | state | connections: connected / answered ok / unanswered, time to answer all | heap used after full GC MB | heap committed MB | metaspace MB | RSS MB | PSS MB | threads | accept queue |"
     echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
@@ -350,7 +360,7 @@ memory_report() {
                 echo "- $server: heap $(per_kb "$heap" "$warm_heap") kB and RSS $(per_kb "$rss" "$warm_rss") kB per connection (cycle 1 against the cold start: heap $(per_kb "$cold_heap" "$idle_heap") kB, RSS $(per_kb "$cold_rss" "$idle_rss") kB)." ;;
         esac
     done
-    echo "- Connections the server closed while they were held idle: $(printf '%s; ' "${MEMORY_HELD[@]}" | sed 's/; $//')."
+    echo "- Connections the server closed while they were held idle, per cycle: $(printf '%s; ' "${MEMORY_HELD[@]}" | sed 's/; $//')."
     echo
     echo "php-fpm 8.2 beside it: \`$PHP_FPM --nodaemonize --fpm-config php-fpm.conf -d opcache.enable=1\`, \`pm = static\`, \`pm.max_children = $CHILDREN\`, \`pm.max_requests = 0\`, children as $FPM_USER, \`hello.php\` = \`<?php echo \"Hello, World!\";\`; the same client with \`--answer-timeout 5\`. RSS counts pages shared between the children (the binary, opcache's shared memory) once per process; PSS divides each shared page among the processes mapping it, so the PSS sum is what the pool really costs."
     echo
@@ -360,18 +370,23 @@ memory_report() {
     echo
     echo "A php-fpm child serves one connection at a time and, with FCGI_KEEP_CONN, keeps it until the client closes it: $CHILDREN idle kept connections pin all $CHILDREN children, and every further connection waits in the listen backlog (its length here: ${FPM_BACKLOG:-?}, \`ss\` Send-Q), unanswered, for as long as those stay open (past the backlog the kernel would not even complete the handshake). php-fpm cannot hold $CONNECTIONS idle keep-alive connections; an FcgiServer serves requests, not connections, so idle connections cost it memory (above) but no worker."
     echo
-    local max_heap=0 all_ok=1 jvm_rss="" pss fpm_state fpm_rss fpm_pss fpm_child answered verdict failures=""
+    local max_heap=0 all_ok=1 jvm_rss="" pss fpm_state fpm_rss fpm_pss fpm_child answered verdict failures="" burst="" all_burst=1
     for row in "${MEMORY_RAW[@]}"; do
         IFS='|' read -r server state heap rss pss answered <<< "$row"
         [[ -n "$answered" ]] || continue
         ((heap > max_heap)) && max_heap=$heap
+        if [[ "$state" == *"(cycle 3)" ]]; then
+            burst+="${burst:+; }$server: $answered of $CONNECTIONS"
+            ((answered == CONNECTIONS)) || all_burst=0
+            continue
+        fi
         ((answered == CONNECTIONS)) || { all_ok=0; failures+="${failures:+; }$server, $state: $answered of $CONNECTIONS"; }
         [[ "$state" != *"(cycle 2)" ]] || jvm_rss+="${jvm_rss:+, }$server $(mb "$rss") MB RSS / $(mb "$pss") MB PSS"
     done
     IFS='|' read -r fpm_state fpm_rss fpm_pss fpm_child <<< "${FPM_RAW[-1]}"
     verdict="holds"
     ((max_heap < 65536)) || verdict="does NOT hold"
-    echo "**Target \"$CHILDREN idle workers and $CONNECTIONS idle keep-alive connections under 64 MB of heap\": $verdict.** Heap used after a full GC with the connections open: at most $(mb "$max_heap") MB, in every run; the -Xmx64m runs held the connections too. Answers: $( ((all_ok)) && echo "every connection of every cycle was answered \`Hello, World!\`" || echo "NOT every connection was answered: $failures (see the table for the reason)")."
+    echo "**Target \"$CHILDREN idle workers and $CONNECTIONS idle keep-alive connections under 64 MB of heap\": $verdict.** Heap used after a full GC with the connections open: at most $(mb "$max_heap") MB, in every run; the -Xmx64m runs held the connections too. Answers: $( ((all_ok)) && echo "every connection of every cycle was answered \`Hello, World!\`" || echo "NOT every connection was answered: $failures (see the table for the reason)"). With all $CONNECTIONS requests sent at once (cycle 3), answered \`Hello, World!\`: $burst$( ((all_burst)) || echo "; the others were refused with FCGI_OVERLOADED (see the table), as the pool's queue (\`listen.backlog\`, 511) was full while the $CHILDREN workers caught up")."
     if [[ -s "$TMP/server-log-lines" ]]; then
         echo "Server log lines other than NOTICE: $(sed 's/$/;/' "$TMP/server-log-lines" | tr '\n' ' ' | sed 's/; $//')."
     fi
