@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Three targets of issue 6, measured on one machine and written to benchmarks/results/footprint-and-bodies.md:
 #   memory  the `hello` example with a static pool of 64 workers and 1,000 idle keep-alive FastCGI connections
-#           (each answered once with FCGI_KEEP_CONN, then left open): heap used after a full GC, RSS, PSS and
-#           threads, with the default heap and with -Xmx64m; beside it php-fpm 8.2, pm static with 64 children
-#           (hello.php, opcache on), given the same 1,000 connections;
+#           (each answered once with FCGI_KEEP_CONN, then left open; benchmarks/fcgi-idle-connections.py): heap
+#           used after a full GC, RSS, PSS and threads, idle and over three cycles of connections (two in waves
+#           of 256 requests, one all at once), with the default heap, with -Xmx64m, and with -Xmx64m, serial GC
+#           and C1 only; beside it php-fpm 8.2, pm static with 64 children (hello.php, opcache on), given the
+#           same 1,000 connections;
 #   bodies  a 1 GiB response and a 1 GiB upload through nginx (1 worker) to the `echo` example, with the backend's
-#           RSS and heap sampled every 0.5 s; the reference is nginx sending a 1 GiB file from tmpfs;
+#           RSS and heap sampled every 0.25 s; the reference is nginx sending a 1 GiB file from tmpfs;
 #   burst   the JMH PoolBurstBenchmark (an idle pool to pm.max_children busy workers) for dynamic and ondemand.
 #
 #   benchmarks/footprint-and-bodies.sh [--only memory|bodies|burst[,...]] [--connections 1000] [--children 64]
 #                                      [--bytes 1073741824] [--rounds 2] [--echo-opts '-Xmx64m'] [--append]
 #
-# Defaults take about 4 minutes (memory ~60 s, bodies ~90 s, burst ~60 s). Needs nginx, php-fpm8.2, python3,
+# Defaults take about 3 minutes (memory ~50 s, bodies ~60 s, burst ~60 s). Needs nginx, php-fpm8.2, python3,
 # curl and a JDK 21+ with jcmd and jstat (JAVA=/path/to/java, else the newest under /usr/lib/jvm; JAVA_OPTS are
 # added to every JVM the script starts); builds the jars when they are missing. --echo-opts are the flags of the
 # echo backend's JVM (default: none, so the default heap applies). Only loopback ports are used; every process the
