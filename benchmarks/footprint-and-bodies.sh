@@ -649,6 +649,24 @@ for e in json.load(open(sys.argv[1])):
         ms(p["99.0"]), ms(p["99.9"]), ms(p["100.0"]), "yes" if p["99.0"] * f < 10 else "no"))
 EOF
     echo
+    local over
+    over=$(python3 - "$TMP/burst.json" <<'EOF'
+import json, sys
+out = []
+for e in json.load(open(sys.argv[1])):
+    m = e["primaryMetric"]
+    p99 = m["scorePercentiles"]["99.0"] * (1 / 1000 if m["scoreUnit"].startswith("us") else 1)
+    if p99 >= 10:
+        out.append("%s with %s (%.1f ms)" % (e["params"]["pm"], e["params"]["maxChildren"], p99))
+print("; ".join(out))
+EOF
+)
+    if [[ -z "$over" ]]; then
+        echo "**Target \"p99 queue wait under 10 ms for dynamic and ondemand\": holds**, even for this upper bound."
+    else
+        echo "**Target \"p99 queue wait under 10 ms for dynamic and ondemand\": not shown by this measure.** The upper bound's p99 is 10 ms or more for $over. On a shared 2-CPU machine the tail is mostly scheduling delay, and the percentiles move by a factor of 2 to 5 from run to run."
+    fi
+    echo
 }
 
 # ================================================================ run, then report
