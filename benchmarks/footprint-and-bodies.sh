@@ -664,7 +664,7 @@ EOF
     if [[ -z "$over" ]]; then
         echo "**Target \"p99 queue wait under 10 ms for dynamic and ondemand\": holds**, even for this upper bound."
     else
-        echo "**Target \"p99 queue wait under 10 ms for dynamic and ondemand\": not shown by this measure.** The upper bound's p99 is 10 ms or more for $over. On a shared 2-CPU machine the tail is mostly scheduling delay, and the percentiles move by a factor of 2 to 5 from run to run."
+        echo "**Target \"p99 queue wait under 10 ms for dynamic and ondemand\": not shown by this measure.** The upper bound's p99 is 10 ms or more for $over. The tail of a burst of new threads moves a lot from run to run on a shared machine: run it more than once before concluding."
     fi
     echo
 }
