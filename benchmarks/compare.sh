@@ -305,13 +305,15 @@ to_us() {           # wrk's 850.00us / 3.21ms / 1.02s -> microseconds
         f = (u == "us") ? 1 : (u == "ms") ? 1000 : (u == "s") ? 1000000 : (u == "m") ? 60000000 : -1
         if (f < 0) { print "-1"; exit } printf "%.0f", n * f }'
 }
-RESULTS="$TMP/results.tsv"     # via transport keep conns backend round rps p50 p99 errors cpu_us
+RESULTS="$TMP/results.tsv"     # via transport keep conns backend round rps p50 p99 errors cpu_us nginx_cpu_us
 : > "$RESULTS"
-measure_wrk() {     # url seconds pid -> MEASURED (rps p50 p99 errors cpu_us)
-    local out cpu0 cpu1 n rps p50 p99 errors cpu
+measure_wrk() {     # url seconds pid [nginx-pid] -> MEASURED (rps p50 p99 errors cpu_us nginx_cpu_us)
+    local out cpu0 cpu1 n0 n1 n rps p50 p99 errors cpu ncpu
     cpu0=$([[ -n "$3" ]] && cpu_ticks "$3" || echo 0)
+    n0=$([[ -n "${4:-}" ]] && cpu_ticks "$4" || echo 0)
     out=$(wrk -t1 -c"$C" -d"${2}s" --timeout 2s --latency "$1" 2>&1 || true)
     cpu1=$([[ -n "$3" ]] && cpu_ticks "$3" || echo 0)
+    n1=$([[ -n "${4:-}" ]] && cpu_ticks "$4" || echo 0)
     echo "$out" >> "$TMP/wrk.txt"
     rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<< "$out")
     p50=$(to_us "$(awk '$1 == "50%" { print $2 }' <<< "$out")")
@@ -320,7 +322,8 @@ measure_wrk() {     # url seconds pid -> MEASURED (rps p50 p99 errors cpu_us)
     errors=$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' \
         <<< "$out")
     cpu=$(awk -v d=$((cpu1 - cpu0)) -v hz="$HZ" -v n="${n:-0}" 'BEGIN { printf "%.1f", (n > 0 ? d * 1e6 / hz / n : 0) }')
-    MEASURED="${rps:-0} ${p50:--1} ${p99:--1} $errors $cpu"
+    ncpu=$(awk -v d=$((n1 - n0)) -v hz="$HZ" -v n="${n:-0}" 'BEGIN { printf "%.1f", (n > 0 ? d * 1e6 / hz / n : 0) }')
+    MEASURED="${rps:-0} ${p50:--1} ${p99:--1} $errors $cpu $ncpu"
 }
 measure_direct() {  # address keep seconds pid -> MEASURED, from fcgi-load's JSON
     local out cpu0 cpu1
@@ -335,11 +338,11 @@ cpu_ticks, hz = int(sys.argv[1]), int(sys.argv[2])
 try:
     r = json.loads(sys.stdin.read().strip().splitlines()[-1])
 except Exception:
-    print("0 -1 -1 1 0"); sys.exit()
+    print("0 -1 -1 1 0 0"); sys.exit()
 n = r.get("responses", 0) + r.get("errors_total", 0)
 errors = r.get("errors_total", 0) + sum(v for k, v in r.get("status", {}).items() if not k.startswith("2"))
 print(round(r.get("requests_per_sec", 0)), r.get("p50_us", -1), r.get("p99_us", -1), errors,
-      "%.1f" % (cpu_ticks * 1e6 / hz / n if n else 0))
+      "%.1f" % (cpu_ticks * 1e6 / hz / n if n else 0), 0)
 ' $((cpu1 - cpu0)) "$HZ" <<< "$out")
 }
 
@@ -390,9 +393,9 @@ for transport in $TRANSPORTS; do
                 for b in $BACKENDS; do
                     if [[ "$b" == nginx-return ]]; then
                         [[ "$transport" == "${TRANSPORTS%% *}" && "$keep" == "${KEEP_CONN%% *}" ]] || continue
-                        measure_wrk "$(url "$b")" "$DURATION" "$NGINX_PID"
+                        measure_wrk "$(url "$b")" "$DURATION" "$NGINX_PID" "$NGINX_PID"
                     else
-                        measure_wrk "$(url "$b" "$keep")" "$DURATION" "${BPID[$b]}"
+                        measure_wrk "$(url "$b" "$keep")" "$DURATION" "${BPID[$b]}" "$NGINX_PID"
                     fi
                     printf 'nginx\t%s\t%s\t%s\t%s\t%s\t%s\n' "$transport" "$keep" "$C" "$b" "$r" \
                         "${MEASURED// /$'\t'}" >> "$RESULTS"
@@ -446,8 +449,9 @@ from collections import defaultdict
 results, rss_file, output, command, cpus, kernel, model, load0, load1, versions, rounds, duration = sys.argv[1:]
 cells = defaultdict(list)
 for line in open(results):
-    via, transport, keep, c, backend, r, rps, p50, p99, errors, cpu = line.rstrip('\n').split('\t')
-    cells[(via, transport, keep, int(c), backend)].append((float(rps), float(p50), float(p99), int(errors), float(cpu)))
+    via, transport, keep, c, backend, r, rps, p50, p99, errors, cpu, ncpu = line.rstrip('\n').split('\t')
+    cells[(via, transport, keep, int(c), backend)].append(
+        (float(rps), float(p50), float(p99), int(errors), float(cpu), float(ncpu)))
 rss = dict(line.rstrip('\n').split('\t') for line in open(rss_file))
 NAMES = {
     'nginx-return': 'nginx `return 200` (ceiling)', 'php-fpm-2': 'php-fpm 8.2, static 2', 'php-fpm-8': 'php-fpm 8.2, static 8',
@@ -463,16 +467,22 @@ out.append('Machine: %s CPUs (%s), Linux %s; load average %s before, %s after. V
            % (cpus, model, kernel, load0, load1, versions))
 out.append('Method: `%s`: %s interleaved rounds of %s s per cell (every backend once per round, in turn), medians '
            'shown; wrk -t1 against nginx, `--timeout 2s`; CPU is the backend\'s user + system time per request '
-           '(all its processes); RSS after the transport\'s rounds. Errors: non-2xx answers, socket errors and '
-           'timeouts.\n' % (command, rounds, duration))
+           '(all its processes), nginx CPU the same for nginx (one worker: at about 1,000,000 µs per second it '
+           'is the bottleneck); RSS after the transport\'s rounds. Errors: non-2xx answers, socket errors and '
+           'timeouts (2 s); "no answer": not one response in the round.\n' % (command, rounds, duration))
 for via in ('nginx', 'direct'):
     keys = sorted({k[:4] for k in cells if k[0] == via}, key=lambda k: (k[1] != 'tcp', k[2] != 'on', k[3]))
     if not keys:
         continue
     out.append('#### %s\n' % ('nginx → backend (wrk against nginx)' if via == 'nginx'
                               else 'fcgi-load straight to the backend (16 connections)'))
-    out.append('| transport | keep-conn | conns | backend | req/s | p50 ms | p99 ms | errors | CPU µs/req | RSS MB |')
-    out.append('|---|---|---:|---|---:|---:|---:|---:|---:|---:|')
+    if via == 'nginx':
+        out.append('| transport | keep-conn | conns | backend | req/s | p50 ms | p99 ms | errors | CPU µs/req '
+                   '| nginx CPU µs/req | RSS MB |')
+        out.append('|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|')
+    else:
+        out.append('| transport | keep-conn | conns | backend | req/s | p50 ms | p99 ms | errors | CPU µs/req | RSS MB |')
+        out.append('|---|---|---:|---|---:|---:|---:|---:|---:|---:|')
     for (v, transport, keep, c) in keys:
         rows = []
         for (v2, t2, k2, c2, backend), runs in cells.items():
@@ -480,14 +490,19 @@ for via in ('nginx', 'direct'):
                 continue
             rows.append((backend, statistics.median(x[0] for x in runs), statistics.median(x[1] for x in runs),
                          statistics.median(x[2] for x in runs), sum(x[3] for x in runs),
-                         statistics.median(x[4] for x in runs)))
+                         statistics.median(x[4] for x in runs), statistics.median(x[5] for x in runs)))
         order = list(NAMES)
         rows.sort(key=lambda row: order.index(row[0]))
-        for backend, rps, p50, p99, errors, cpu in rows:
+        for backend, rps, p50, p99, errors, cpu, ncpu in rows:
             mem = rss.get('%s/%s' % (transport, backend), '–')
-            out.append('| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |' % (
-                transport, keep, c, NAMES[backend], '{:,.0f}'.format(rps), ms(p50), ms(p99), errors,
-                '%.1f' % cpu if cpu > 0 else '–', mem))
+            answered = rps >= 1
+            cols = [transport, keep, '%d' % c, NAMES[backend], '{:,.0f}'.format(rps) if answered else 'no answer',
+                    ms(p50) if answered else '–', ms(p99) if answered else '–', str(errors),
+                    '%.1f' % cpu if answered and cpu > 0 else '–']
+            if via == 'nginx':
+                cols.append('%.1f' % ncpu if answered and ncpu > 0 else '–')
+            cols.append(mem)
+            out.append('| ' + ' | '.join(cols) + ' |')
     out.append('')
 # ours against the best peer, per nginx cell
 peers = ('php-fpm-2', 'php-fpm-8', 'go', 'jetty')
@@ -495,8 +510,11 @@ summary = []
 for (via, transport, keep, c, backend), runs in sorted(cells.items()):
     if via != 'nginx' or not backend.startswith('ours') or backend == 'ours-php-2':
         continue
+    # peers that answered every request: one that times out or fails requests does not set the bar
     peer_rows = [(b, statistics.median(x[0] for x in cells[(via, transport, keep, c, b)]))
-                 for b in peers if (via, transport, keep, c, b) in cells]
+                 for b in peers if (via, transport, keep, c, b) in cells
+                 and sum(x[3] for x in cells[(via, transport, keep, c, b)]) == 0
+                 and statistics.median(x[0] for x in cells[(via, transport, keep, c, b)]) >= 1]
     if not peer_rows:
         continue
     best, best_rps = max(peer_rows, key=lambda p: p[1])
@@ -508,7 +526,8 @@ for (via, transport, keep, c, backend), runs in sorted(cells.items()):
         transport, keep, c, NAMES[backend], ours_rps / best_rps if best_rps else float('inf'), NAMES[best],
         ms(ours_p99), ms(min_peer_p99)))
 if summary:
-    out.append('#### Ours against the best peer (req/s ratio; p99 against the lowest peer p99)\n')
+    out.append('#### Ours against the best peer (req/s ratio; p99 against the lowest peer p99; peers with errors '
+               'or no answers left out)\n')
     out.append('| transport | keep-conn | conns | ours | req/s vs best peer | p99 vs best peer p99 |')
     out.append('|---|---|---:|---|---|---|')
     out.extend(summary)

@@ -2,6 +2,7 @@ package dev.fcgi.protocol;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.ReferenceCountUtil;
 
 import java.util.List;
 
@@ -21,8 +22,15 @@ public final class DirectCodec {
         decoder.decode(null, in, out);
     }
 
-    /** Encodes {@code record} into buffers from {@code alloc}, added to {@code out}. */
+    /**
+     * Encodes {@code record} into buffers from {@code alloc}, added to {@code out}, and releases the record, as the
+     * pipeline's encoder does.
+     */
     public static void encode(ByteBufAllocator alloc, FcgiRecord record, List<Object> out) {
-        FcgiRecordEncoder.INSTANCE.encode(alloc, record, out);
+        try {
+            FcgiRecordEncoder.INSTANCE.encode(alloc, record, out);
+        } finally {
+            ReferenceCountUtil.release(record);
+        }
     }
 }

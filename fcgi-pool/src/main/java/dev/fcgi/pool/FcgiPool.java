@@ -807,6 +807,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
      * the back-off after failed starts); each starts on its own thread and then takes a queued request.
      */
     private void spawn(int n) {
+        List<Worker> created = new ArrayList<>(Math.max(0, n));
         lock.lock();
         try {
             if (n > 0 && startFailuresInARow > 0 && ticker.read() - nextStartNanos < 0) {
@@ -825,22 +826,26 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
                 wakeups.put(worker.id, lock.newCondition());
                 starting++;
                 workerThreads++;
-                try {
-                    worker.thread = Thread.ofPlatform().name("pool-" + name + "-worker-" + worker.id).daemon(true)
-                            .start(() -> runWorker(worker));
-                } catch (Throwable t) {   // no native thread left: as a failed start, with its back-off
-                    workerThreads--;
-                    lock.unlock();
-                    try {
-                        startFailed(worker, t);
-                    } finally {
-                        lock.lock();
-                    }
-                    break;
-                }
+                worker.thread = Thread.ofPlatform().name("pool-" + name + "-worker-" + worker.id).daemon(true)
+                        .unstarted(() -> runWorker(worker));
+                created.add(worker);
             }
         } finally {
             lock.unlock();
+        }
+        // started outside the lock: the first new worker takes a queued request while the others still start
+        for (Worker worker : created) {
+            try {
+                worker.thread.start();
+            } catch (Throwable t) {   // no native thread left: as a failed start, with its back-off
+                lock.lock();
+                try {
+                    workerThreads--;
+                } finally {
+                    lock.unlock();
+                }
+                startFailed(worker, t);
+            }
         }
     }
 

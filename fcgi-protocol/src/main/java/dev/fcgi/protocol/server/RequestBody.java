@@ -69,7 +69,9 @@ final class RequestBody extends InputStream {
                 failLocked(new BodyTooLargeException(maxLength));
                 return;
             }
-            if (file == null && buffered + length <= spoolThreshold) {
+            // in memory while it fits, also after a spill once the reader has caught up with the file: what is
+            // in memory then is always older than what waits in the file, which the reader takes second
+            if (fileReadPosition == fileLength && buffered + length <= spoolThreshold) {
                 buffers.add(content);
                 buffered += length;
                 changed.signalAll();

@@ -89,4 +89,25 @@ class RequestBodyTest {
         assertThrows(IllegalArgumentException.class, () -> empty.readNBytes(-1));
         empty.release();
     }
+
+    @Test
+    @DisplayName("after a spill, a reader that caught up with the file gets the next bytes from memory, in order")
+    void backToMemoryOnceTheFileIsRead(@TempDir Path dir) throws IOException {
+        RequestBody body = new RequestBody(64 * 1024, dir, TimeUnit.SECONDS.toNanos(5), Long.MAX_VALUE);
+        body.offer(buffer(60_000, 0));
+        body.offer(buffer(60_000, 60_000));                     // past the threshold: to the file
+        assertTrue(body.isSpooled());
+        byte[] first = body.readNBytes(120_000);
+        body.offer(buffer(1_000, 120_000));                     // the file is read: memory again
+        assertEquals(1_000, body.bufferedBytes());
+        body.offer(buffer(60_000, 121_000));                    // past the threshold again: behind it, in the file
+        body.end();
+        byte[] rest = body.readAllBytes();
+        assertEquals(120_000, first.length);
+        assertEquals(61_000, rest.length);
+        for (int i = 0; i < 181_000; i++) {
+            assertEquals((byte) (i % 251), i < 120_000 ? first[i] : rest[i - 120_000], "byte " + i);
+        }
+        body.release();
+    }
 }
