@@ -807,7 +807,7 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
      * the back-off after failed starts); each starts on its own thread and then takes a queued request.
      */
     private void spawn(int n) {
-        List<Worker> created = new ArrayList<>(Math.max(0, n));
+        List<Worker> created = new ArrayList<>();
         lock.lock();
         try {
             if (n > 0 && startFailuresInARow > 0 && ticker.read() - nextStartNanos < 0) {
@@ -834,17 +834,25 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             lock.unlock();
         }
         // started outside the lock: the first new worker takes a queued request while the others still start
-        for (Worker worker : created) {
+        for (int i = 0; i < created.size(); i++) {
+            Worker worker = created.get(i);
             try {
                 worker.thread.start();
-            } catch (Throwable t) {   // no native thread left: as a failed start, with its back-off
+            } catch (Throwable t) {   // no native thread left: one failed start, with its back-off
                 lock.lock();
                 try {
                     workerThreads--;
+                    for (Worker unstarted : created.subList(i + 1, created.size())) {
+                        starting--;   // the rest are not tried: taken back, not counted as failures
+                        workerThreads--;
+                        remove(unstarted);
+                    }
+                    startsDone.signalAll();
                 } finally {
                     lock.unlock();
                 }
                 startFailed(worker, t);
+                return;
             }
         }
     }

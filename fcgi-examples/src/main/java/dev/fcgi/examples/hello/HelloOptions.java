@@ -16,7 +16,7 @@ import java.util.Locale;
  *
  * @param listen    the address, as {@link dev.fcgi.protocol.server.FcgiServer.Builder#listen(String)} takes it
  * @param eventLoop whether the handler runs on the event loop
- * @param ioThreads event-loop threads; 0 for Netty's default (twice the cores)
+ * @param ioThreads event-loop threads; 0 for the server's default (half the cores, at least one)
  * @param pool      the pool's configuration, or {@code null} for no pool
  */
 record HelloOptions(String listen, boolean eventLoop, int ioThreads, PoolConfig pool) {

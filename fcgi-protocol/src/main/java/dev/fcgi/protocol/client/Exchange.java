@@ -95,8 +95,12 @@ final class Exchange {
         ClientConnection bound = client.pool.boundConnection(this);
         if (bound == null) {
             fail(cause);
-        } else {
+            return;
+        }
+        try {
             bound.eventLoop.execute(() -> bound.interrupt(this));
+        } catch (RejectedExecutionException e) {    // its loop is gone (a group shut down before the client)
+            fail(cause);
         }
     }
 

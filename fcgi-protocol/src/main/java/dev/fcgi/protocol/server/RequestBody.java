@@ -17,10 +17,10 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One incoming byte stream of a request (STDIN or DATA), written by the event loop and read by the handler. Up to
- * {@code spoolThreshold} unread bytes stay in memory as the received buffers; past that, everything that follows
- * goes to a temporary file, which the reader reads after the buffers, so memory stays bounded whatever the body
- * size and however slowly the handler reads, and the connection never stops reading for it (other requests on the
- * connection are not held up).
+ * {@code spoolThreshold} unread bytes stay in memory as the received buffers; past that, what follows goes to a
+ * temporary file, which the reader reads after the buffers, until the reader has caught up with the file (then
+ * memory again). Memory stays bounded whatever the body size and however slowly the handler reads, and the
+ * connection never stops reading for it (other requests on the connection are not held up).
  */
 final class RequestBody extends InputStream {
 
