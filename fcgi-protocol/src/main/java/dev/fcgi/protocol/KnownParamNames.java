@@ -1,10 +1,7 @@
 package dev.fcgi.protocol;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
-
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The names web servers send with nearly every request (nginx's {@code fastcgi_params}, Apache's and lighttpd's
@@ -29,7 +26,7 @@ final class KnownParamNames {
 
     /** Open addressing, a power of two at least four times the names, so that probes stay short. */
     private static final String[] TABLE = new String[256];
-    private static final ByteBuf[] BYTES = new ByteBuf[TABLE.length];
+    private static final byte[][] BYTES = new byte[TABLE.length][];
     private static final int MAX_LENGTH;
 
     static {
@@ -42,7 +39,7 @@ final class KnownParamNames {
                 slot = (slot + 1) & (TABLE.length - 1);
             }
             TABLE[slot] = name;
-            BYTES[slot] = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(bytes).asReadOnly());
+            BYTES[slot] = bytes;
             max = Math.max(max, bytes.length);
         }
         MAX_LENGTH = max;
@@ -52,19 +49,17 @@ final class KnownParamNames {
     }
 
     /**
-     * The constant for the {@code length} bytes at {@code content}'s reader index, or {@code null} when they are
-     * not all readable or are no known name. Reads without moving the reader index.
+     * The constant for the {@code length} bytes at {@code bytes[offset]}, or {@code null} when they are not all
+     * there (before {@code end}) or are no known name.
      */
-    static String find(ByteBuf content, int length) {
-        if (length == 0 || length > MAX_LENGTH || content.readableBytes() < length) {
+    static String find(byte[] bytes, int offset, int end, int length) {
+        if (length == 0 || length > MAX_LENGTH || end - offset < length) {
             return null;
         }
-        int start = content.readerIndex();
-        int hash = hash(length, content.getByte(start), content.getByte(start + length / 2),
-                content.getByte(start + length - 1));
+        int hash = hash(length, bytes[offset], bytes[offset + length / 2], bytes[offset + length - 1]);
         for (int slot = hash & (TABLE.length - 1); TABLE[slot] != null; slot = (slot + 1) & (TABLE.length - 1)) {
-            ByteBuf candidate = BYTES[slot];
-            if (candidate.readableBytes() == length && ByteBufUtil.equals(content, start, candidate, 0, length)) {
+            byte[] candidate = BYTES[slot];
+            if (candidate.length == length && Arrays.equals(candidate, 0, length, bytes, offset, offset + length)) {
                 return TABLE[slot];
             }
         }
