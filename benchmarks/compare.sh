@@ -44,6 +44,9 @@ number() {
     echo "$2"
 }
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SCRIPT=compare
+# shellcheck source=lib.sh
+source "$ROOT/benchmarks/lib.sh"
 OUTPUT="$ROOT/benchmarks/results/compare.md"
 while (($#)); do
     case "$1" in
@@ -80,19 +83,7 @@ KEEPALIVE=16
 for tool in "$NGINX" "$PHP_FPM" "$PHP_CGI" wrk python3 curl; do
     command -v "$tool" >/dev/null || { echo "compare: $tool is not installed" >&2; exit 1; }
 done
-java_major() {
-    "$1" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1
-}
-if [[ -z "${JAVA:-}" ]]; then
-    for candidate in "${JAVA_HOME:+$JAVA_HOME/bin/java}" $(ls -d /usr/lib/jvm/*/bin/java 2>/dev/null | sort -rV) java; do
-        if [[ -n "$candidate" ]] && command -v "$candidate" >/dev/null \
-                && (($(java_major "$candidate" || true) + 0 >= 21)); then
-            JAVA=$candidate
-            break
-        fi
-    done
-fi
-[[ -n "${JAVA:-}" ]] || { echo "compare: no JDK 21+ found; set JAVA=/path/to/bin/java" >&2; exit 1; }
+find_java
 if [[ ! -f "$JAR" || ! -f "$BENCH_JAR" || ! -f "$LOAD_JAR" ]]; then
     echo "+ (cd $ROOT && mvn -B -q -o package -DskipTests -pl fcgi-examples,benchmarks -am)"
     (cd "$ROOT" && mvn -B -q -o package -DskipTests -pl fcgi-examples,benchmarks -am)
@@ -105,20 +96,6 @@ fi
 TMP=$(mktemp -d /tmp/fcgi-compare.XXXXXX)
 chmod 755 "$TMP"
 PIDS=()
-stop_pid() {    # pid: TERM, up to 15 s, then KILL; then forgotten, so that a reused PID is never signalled
-    local pid=$1 kept=() p
-    for p in "${PIDS[@]}"; do
-        [[ "$p" == "$pid" ]] || kept+=("$p")
-    done
-    PIDS=("${kept[@]}")
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 1 150); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 cleanup() {
     local status=$?
     while ((${#PIDS[@]})); do
@@ -136,26 +113,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port_open() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-USED_PORTS=" "
-read -r EPHEMERAL_LOW _ < /proc/sys/net/ipv4/ip_local_port_range
-free_port() {
-    local port low=10000 high=$((EPHEMERAL_LOW - 1))
-    ((high - low >= 1000)) || { low=$((EPHEMERAL_LOW > 61000 ? 1024 : 61000)); high=$((low + 4000)); }
-    for _ in $(seq 1 100); do
-        port=$((low + RANDOM % (high - low + 1)))
-        if [[ "$USED_PORTS" != *" $port "* ]] && ! port_open "$port" \
-                && [[ -z "$(ss -Htan "( sport = :$port )" 2>/dev/null)" ]]; then
-            USED_PORTS+="$port "
-            echo "$port"
-            return
-        fi
-    done
-    echo "compare: no free port found" >&2
-    return 1
-}
 address_ready() {   # address: host:port or unix:/path accepts
     if [[ "$1" == unix:* ]]; then
         python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(1); s.connect(sys.argv[1])' \

@@ -60,6 +60,9 @@ done
 part() { [[ ",$ONLY," == *",$1,"* ]]; }
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SCRIPT=footprint-and-bodies
+# shellcheck source=lib.sh
+source "$ROOT/benchmarks/lib.sh"
 EXAMPLES_JAR="$ROOT/fcgi-examples/target/fcgi-examples.jar"
 BENCHMARKS_JAR="$ROOT/benchmarks/target/benchmarks.jar"
 CLIENT="$ROOT/benchmarks/fcgi-idle-connections.py"
@@ -74,19 +77,7 @@ for tool in "${tools[@]}"; do
     command -v "$tool" >/dev/null || { echo "footprint-and-bodies: $tool is not installed" >&2; exit 1; }
 done
 
-java_major() {  # java binary -> its major version
-    "$1" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1
-}
-if [[ -z "${JAVA:-}" ]]; then
-    for candidate in "${JAVA_HOME:+$JAVA_HOME/bin/java}" $(ls -d /usr/lib/jvm/*/bin/java 2>/dev/null | sort -rV) java; do
-        if [[ -n "$candidate" ]] && command -v "$candidate" >/dev/null \
-                && (($(java_major "$candidate" || true) + 0 >= 21)); then
-            JAVA=$candidate
-            break
-        fi
-    done
-fi
-[[ -n "${JAVA:-}" ]] || { echo "footprint-and-bodies: no JDK 21+ found; set JAVA=/path/to/bin/java" >&2; exit 1; }
+find_java
 JAVA_BIN=$(dirname "$(readlink -f "$(command -v "$JAVA")")")
 JCMD="$JAVA_BIN/jcmd"
 JSTAT="$JAVA_BIN/jstat"
@@ -108,20 +99,6 @@ TMP=$(mktemp -d /tmp/footprint.XXXXXX)
 SHM=""
 chmod 755 "$TMP"
 PIDS=()
-stop_pid() {    # pid: TERM, up to 15 s (the JVM stops its pool gracefully), then KILL; forgets the pid
-    local pid=$1 i
-    if kill -TERM "$pid" 2>/dev/null; then
-        for _ in $(seq 1 150); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-    for i in "${!PIDS[@]}"; do
-        [[ "${PIDS[i]}" != "$pid" ]] || unset 'PIDS[i]'
-    done
-}
 cleanup() {
     local status=$? pids i
     pids=("${PIDS[@]}")
@@ -141,35 +118,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port_open() {   # port -> whether something accepts on 127.0.0.1:port
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-USED_PORTS=" "
-read -r EPHEMERAL_LOW _ < /proc/sys/net/ipv4/ip_local_port_range
-free_port() {   # a port outside the ephemeral range that no TCP socket uses, and not handed out before
-    local port low=10000 high=$((EPHEMERAL_LOW - 1))
-    ((high - low >= 1000)) || { low=$((EPHEMERAL_LOW > 61000 ? 1024 : 61000)); high=$((low + 4000)); }
-    for _ in $(seq 1 100); do
-        port=$((low + RANDOM % (high - low + 1)))
-        if [[ "$USED_PORTS" != *" $port "* ]] && ! port_open "$port" \
-                && [[ -z "$(ss -Htan "( sport = :$port )" 2>/dev/null)" ]]; then
-            USED_PORTS+="$port "
-            echo "$port"
-            return
-        fi
-    done
-    echo "footprint-and-bodies: no free port found" >&2
-    return 1
-}
-await_port() {  # name pid port: up to 60 s for the port to accept while the process runs
-    for _ in $(seq 1 600); do
-        kill -0 "$2" 2>/dev/null || { echo "footprint-and-bodies: $1 exited before it listened" >&2; return 1; }
-        port_open "$3" && return 0
-        sleep 0.1
-    done
-    echo "footprint-and-bodies: $1 does not listen on 127.0.0.1:$3 after 60 s" >&2
-    return 1
-}
 await_lines() { # file n seconds: waits until file has n lines
     for _ in $(seq 1 $(($3 * 10))); do
         [[ -f "$1" ]] && (($(wc -l < "$1") >= $2)) && return 0

@@ -47,6 +47,9 @@ done
 ((ROUNDS * DURATION <= 600)) || { echo "php-children-vs-fpm: rounds x duration is capped at 600 s" >&2; exit 2; }
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SCRIPT=php-children-vs-fpm
+# shellcheck source=lib.sh
+source "$ROOT/benchmarks/lib.sh"
 JAR="$ROOT/fcgi-examples/target/fcgi-examples.jar"
 RESULTS="$ROOT/benchmarks/results/php-children-vs-fpm.md"
 PHP_FPM=${PHP_FPM:-php-fpm8.2}
@@ -58,19 +61,7 @@ for tool in "$NGINX" "$PHP_FPM" "$PHP_CGI" wrk curl; do
     command -v "$tool" >/dev/null || { echo "php-children-vs-fpm: $tool is not installed" >&2; exit 1; }
 done
 
-java_major() {  # java binary -> its major version
-    "$1" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1
-}
-if [[ -z "${JAVA:-}" ]]; then
-    for candidate in "${JAVA_HOME:+$JAVA_HOME/bin/java}" $(ls -d /usr/lib/jvm/*/bin/java 2>/dev/null | sort -rV) java; do
-        if [[ -n "$candidate" ]] && command -v "$candidate" >/dev/null \
-                && (($(java_major "$candidate" || true) + 0 >= 21)); then
-            JAVA=$candidate
-            break
-        fi
-    done
-fi
-[[ -n "${JAVA:-}" ]] || { echo "php-children-vs-fpm: no JDK 21+ found; set JAVA=/path/to/bin/java" >&2; exit 1; }
+find_java
 
 if [[ ! -f "$JAR" ]] || [[ "$("$JAVA" -jar "$JAR" 2>&1 || true)" != *$'\n  php '* ]]; then
     echo "+ (cd $ROOT && mvn -q -o package -DskipTests -pl fcgi-examples -am)"
@@ -105,35 +96,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port_open() {   # port -> whether something accepts on 127.0.0.1:port
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-USED_PORTS=" "
-read -r EPHEMERAL_LOW _ < /proc/sys/net/ipv4/ip_local_port_range
-free_port() {   # a port outside the ephemeral range that no TCP socket uses, and not handed out before
-    local port low=10000 high=$((EPHEMERAL_LOW - 1))
-    ((high - low >= 1000)) || { low=$((EPHEMERAL_LOW > 61000 ? 1024 : 61000)); high=$((low + 4000)); }
-    for _ in $(seq 1 100); do
-        port=$((low + RANDOM % (high - low + 1)))
-        if [[ "$USED_PORTS" != *" $port "* ]] && ! port_open "$port" \
-                && [[ -z "$(ss -Htan "( sport = :$port )" 2>/dev/null)" ]]; then
-            USED_PORTS+="$port "
-            echo "$port"
-            return
-        fi
-    done
-    echo "php-children-vs-fpm: no free port found" >&2
-    return 1
-}
-await_port() {  # name pid port: up to 60 s for the port to accept while the process runs
-    for _ in $(seq 1 600); do
-        kill -0 "$2" 2>/dev/null || { echo "php-children-vs-fpm: $1 exited before it listened" >&2; return 1; }
-        port_open "$3" && return 0
-        sleep 0.1
-    done
-    echo "php-children-vs-fpm: $1 does not listen on 127.0.0.1:$3 after 60 s" >&2
-    return 1
-}
 
 FPM_PORT=$(free_port)
 CHILDREN_PORT=$(free_port)

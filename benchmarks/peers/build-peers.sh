@@ -28,19 +28,10 @@ echo "+ go build -o benchmarks/target/peers/go-fcgi-hello benchmarks/peers/go/he
 (cd "$ROOT/benchmarks/peers/go" && GO111MODULE=off GOFLAGS= CGO_ENABLED=0 go build -trimpath -o "$OUT/go-fcgi-hello" hello.go)
 
 # ---- Jetty
-java_major() {  # java binary -> its major version
-    "$1" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1
-}
-if [[ -z "${JAVA:-}" ]]; then
-    for candidate in "${JAVA_HOME:+$JAVA_HOME/bin/java}" $(ls -d /usr/lib/jvm/*/bin/java 2>/dev/null | sort -rV) java; do
-        if [[ -n "$candidate" ]] && command -v "$candidate" >/dev/null \
-                && (($(java_major "$candidate" || true) + 0 >= 21)); then
-            JAVA=$candidate
-            break
-        fi
-    done
-fi
-[[ -n "${JAVA:-}" ]] || fail "no JDK 21+ found; set JAVA=/path/to/bin/java"
+SCRIPT=build-peers
+# shellcheck source=../lib.sh
+source "$ROOT/benchmarks/lib.sh"
+find_java
 
 jetty_version() {
     [[ -f "$JAR" ]] && "$JAVA" -cp "$JAR" "$JETTY_MAIN" --version 2>/dev/null
