@@ -218,8 +218,7 @@ http {
     fastcgi_read_timeout 10s;
 EOF
     for b in "${!ADDRESS[@]}"; do
-        upstream=${ADDRESS[$b]}
-        [[ "$upstream" == unix:* ]] || upstream=${upstream}
+        upstream=${ADDRESS[$b]}           # host:port or unix:/path, as nginx's server directive takes it
         cat <<EOF
     upstream ${b//-/_}_on {
         server $upstream;

@@ -28,9 +28,11 @@ public final class PhpExample {
                        [--command /usr/bin/php-cgi] [--user nobody] [--status-path /status]
                        [--php-value name=value]...""";
 
-    /** One group for the server's connections and the children's: a request's hops stay on few threads. */
-    private static final EventLoopGroup LOOPS = FcgiTransport.newEventLoopGroup(
-            Math.max(1, Runtime.getRuntime().availableProcessors() / 2), "fcgi-io");
+    /** One group for the server's connections and the children's (created on first use): fewer thread hops. */
+    private static final class Loops {
+        static final EventLoopGroup GROUP = FcgiTransport.newEventLoopGroup(
+                Math.max(1, Runtime.getRuntime().availableProcessors() / 2), "fcgi-io");
+    }
 
     private PhpExample() {
     }
@@ -73,7 +75,7 @@ public final class PhpExample {
         PoolConfig pool = config.listen(fpmListen).user(user).build();     // FPM's checks, e.g. of the pm settings
         ChildProcessWorkers children = ChildProcessWorkers.builder(List.of(command.strip().split("\\s+")))
                 .config(pool)                                            // user, php_value[], env[], ...
-                .eventLoopGroup(LOOPS)                                   // the server's loops: fewer wake-ups
+                .eventLoopGroup(Loops.GROUP)                             // the server's loops: fewer wake-ups
                 .build();
         FcgiPool started = FcgiPool.builder("www").config(pool).workers(children).build().start();
         if (pool.strategy().initialWorkers() > 0 && started.snapshot().workers().isEmpty()) {   // not ondemand
@@ -81,7 +83,7 @@ public final class PhpExample {
             throw new IllegalStateException("no php-cgi child started (" + children + "): see the log above");
         }
         poolOut[0] = started;
-        return FcgiServer.builder().listen(listen).eventLoopGroup(LOOPS)
+        return FcgiServer.builder().listen(listen).eventLoopGroup(Loops.GROUP)
                 .handler(started.handler()).dispatcher(started)         // requests, not connections, go to children
                 .build()
                 .start();

@@ -67,12 +67,12 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
     private final IntObjectMap<Exchange> exchanges = new IntObjectHashMap<>();
     private final ReentrantLock writabilityLock = new ReentrantLock();
     private final Condition writabilityChanged = writabilityLock.newCondition();
+    /** Requests begun in the current read, whose header timers {@link #channelReadComplete} may start. */
+    private final List<Exchange> awaitingParams = new ArrayList<>(2);
 
     private Channel channel;
     private String name;
     private boolean closeWhenIdle;
-    /** Requests begun in the current read, whose header timers {@link #channelReadComplete} may start. */
-    private final List<Exchange> awaitingParams = new ArrayList<>(2);
     /** Set at once by {@link #closeWhenIdle()} on any thread, so that no request begins before the loop closes. */
     private volatile boolean closing;
     private int lingerRequestId = -1;
@@ -346,13 +346,8 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
      */
     void end(Exchange exchange, FcgiStdout last, int appStatus, boolean stderrUsed, boolean cutShort) {
         if (!channel.eventLoop().inEventLoop()) {
-            try {
-                channel.eventLoop().execute(() -> end(exchange, last, appStatus, stderrUsed, cutShort));
-            } catch (RejectedExecutionException e) {
-                logger.debug("{}: {} ended after its event loop shut down", name, exchange);
+            if (!runOnEventLoop(() -> end(exchange, last, appStatus, stderrUsed, cutShort), exchange)) {
                 ReferenceCountUtil.release(last);
-                exchange.markEnded();
-                exchange.release();
             }
             return;
         }
@@ -428,15 +423,17 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Runs a task on the connection's event loop. Once the loop has shut down (the server closed) the connection
-     * is gone, so the request is only marked ended and freed.
+     * is gone, so the request is only marked ended and freed, and this returns false.
      */
-    private void runOnEventLoop(Runnable task, Exchange exchange) {
+    private boolean runOnEventLoop(Runnable task, Exchange exchange) {
         try {
             channel.eventLoop().execute(task);
+            return true;
         } catch (RejectedExecutionException e) {
             logger.debug("{}: {} ended after its event loop shut down", name, exchange);
             exchange.markEnded();
             exchange.release();
+            return false;
         }
     }
 
