@@ -367,18 +367,25 @@ public final class FcgiPoolManager implements AutoCloseable {
     }
 
     /**
-     * Stops every pool gracefully: every pool refuses new requests at once (FCGI_OVERLOADED), running and queued
-     * ones finish within {@code timeout} in all, then the pools stop and the listeners close, and it waits (within
-     * the same timeout) for their workers to end: child processes have exited when it returns in time.
+     * Stops every pool gracefully, as FPM's SIGQUIT: the listeners stop accepting at once (new connections are
+     * refused by the operating system) and idle connections close; requests already begun, running or queued, finish
+     * within {@code timeout} in all, each connection closing after its last one; then the pools stop, and it waits
+     * (within the same timeout) for their workers to end: child processes have exited when it returns in time.
      */
     public synchronized void shutdownGracefully(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<FcgiPool> pools = new ArrayList<>();
+        List<FcgiServer> servers = new ArrayList<>();
         for (Slot slot : slots.values()) {
             pools.add(slot.active.get());
-            slot.active.get().refuseNewRequests();
+            servers.addAll(slot.servers());
+        }
+        servers.forEach(FcgiServer::drain);
+        for (FcgiServer server : servers) {
+            server.awaitDrained(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
         for (FcgiPool pool : pools) {
+            pool.refuseNewRequests();       // handlers that go on after finish() are all that can still run
             pool.awaitDrained(deadline);
         }
         shutdownNow();

@@ -2,6 +2,8 @@ package dev.fcgi.examples.echo;
 
 import dev.fcgi.protocol.server.FcgiServer;
 
+import java.time.Duration;
+
 /**
  * Runs {@link EchoHandler}: {@code echo --listen 127.0.0.1:9000} (repeatable; also {@code --listen
  * unix:/path/to.sock}, or {@code --inherited} to accept on the socket a web server passed as fd 0).
@@ -35,7 +37,13 @@ public final class EchoExample {
             builder.listen("127.0.0.1:9000");
         }
         FcgiServer server = builder.build().start();
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "fcgi-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.shutdownGracefully(Duration.ofSeconds(10));    // begun requests finish; new ones are refused
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "fcgi-shutdown"));
         System.out.println("echo: listening on " + server.localAddresses());
         server.awaitClose();
     }

@@ -17,6 +17,9 @@ import static java.nio.charset.StandardCharsets.UTF_8;
  */
 public final class HelloExample {
 
+    /** How long a graceful stop (SIGTERM) lets running requests finish. */
+    private static final Duration GRACE = Duration.ofSeconds(10);
+
     private HelloExample() {
     }
 
@@ -60,11 +63,11 @@ public final class HelloExample {
         @Override
         public void close() throws InterruptedException {
             try {
-                if (pool != null) {
-                    pool.shutdownGracefully(Duration.ofSeconds(10));
-                }
+                server.shutdownGracefully(GRACE);       // requests already begun finish; new connections are refused
             } finally {
-                server.close();
+                if (pool != null) {
+                    pool.shutdownGracefully(GRACE);
+                }
             }
         }
     }

@@ -114,11 +114,13 @@ public final class PhpExample {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                pool[0].shutdownGracefully(Duration.ofSeconds(10));   // running requests finish, then children exit
+                server.shutdownGracefully(Duration.ofSeconds(10));    // begun requests finish; new ones are refused
+                pool[0].shutdownGracefully(Duration.ofSeconds(10));   // then the children exit
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
                 server.close();
+                pool[0].shutdownNow();
             }
         }, "fcgi-shutdown"));
         System.out.println("pool www of php-cgi children (" + pool[0].snapshot().workers().size() + " running, "

@@ -8,6 +8,7 @@ import dev.fcgi.protocol.server.FcgiResponse;
 import dev.fcgi.protocol.server.FcgiServer;
 
 import java.io.IOException;
+import java.time.Duration;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -50,8 +51,14 @@ public final class PoolExample {
         FcgiPool[] pool = new FcgiPool[1];
         FcgiServer server = start(listen, pool);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            pool[0].shutdownNow();
+            try {
+                server.shutdownGracefully(Duration.ofSeconds(10));    // begun requests finish; new ones are refused
+                pool[0].shutdownGracefully(Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                pool[0].shutdownNow();
+            }
         }, "fcgi-shutdown"));
         System.out.println("pool www listening on " + server.localAddresses() + "; try /status?full and /ping");
         server.awaitClose();

@@ -630,6 +630,163 @@ class FpmDaemonIT {
     }
 
     @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    @DisplayName("graceful stop under load: every request the pool took is answered, the rest refused; exit in time")
+    void gracefulStopUnderLoad() throws Exception {
+        String phpCgi = ExternalTools.require("php-cgi8.2", "php-cgi");
+        Path www = documentRoot();
+        Path log = dir.resolve("fpm.log");
+        Path access = dir.resolve("access.log");
+        Path socket = dir.resolve("php.sock");
+        Path pid = dir.resolve("fpm.pid");
+        Duration controlTimeout = Duration.ofSeconds(5);
+        Path conf = write(dir.resolve("fpm.conf"), """
+                [global]
+                error_log = %s
+                process_control_timeout = %ds
+
+                [php]
+                listen = %s
+                command = %s
+                user = nobody
+                group = nogroup
+                pm = static
+                pm.max_children = 4
+                pm.status_path = /status
+                access.log = %s
+                access.format = "%%q %%s"
+                """.formatted(log, controlTimeout.toSeconds(), socket, phpCgi, access));
+        HttpClient http = httpClient();
+        GracefulStopLoad load = new GracefulStopLoad(http);
+        try (ManagedProcess daemon = startDaemon("fpm-graceful", conf, pid, log, List.of());
+             NginxProcess nginx = NginxProcess.builder(dir.resolve("nginx")).upstream("unix:" + socket)
+                     .locationDirective("root " + www + ";").start()) {
+            load.start(nginx);
+            Await.until(WAIT, () -> load.answered.size() >= 100, () -> "100 answers first: " + load.unexpected);
+            Path release = dir.resolve("release");
+            CompletableFuture<HttpResponse<String>> finishes = http.sendAsync(
+                    get(nginx, "/hold.php?f=" + release), HttpResponse.BodyHandlers.ofString());
+            CompletableFuture<HttpResponse<String>> overruns = http.sendAsync(
+                    get(nginx, "/hold.php?f=" + dir.resolve("never")), HttpResponse.BodyHandlers.ofString());
+            Await.until(WAIT, () -> heldRequests(http, nginx) == 2, () -> "both held requests run: "
+                    + fullStatus(http, nginx) + "\n" + read(log));
+
+            long stopAt = System.nanoTime();
+            control("graceful-stop", pid);
+            Await.until(WAIT, () -> load.refused.get() >= GracefulStopLoad.THREADS,
+                    () -> "nginx's requests are refused once the pool stops listening: " + load.unexpected);
+            assertFalse(finishes.isDone(), "the held request still runs");
+            Files.writeString(release, "go");
+            HttpResponse<String> finished = finishes.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(200, finished.statusCode(), () -> finished.body() + "\n" + nginx.describe());
+            assertTrue(finished.body().startsWith("released "), finished.body());
+
+            assertEquals(0, daemon.waitFor(WAIT), () -> daemon.describe() + "\n" + read(log));
+            Duration took = Duration.ofNanos(System.nanoTime() - stopAt);
+            // the request past process_control_timeout is stopped at the timeout, as php-fpm stops it: a 503 from the
+            // pool when its child is stopped before it answered, or nginx's 502 when the child's connection closes
+            assertTrue(took.compareTo(controlTimeout.plusSeconds(10)) < 0, () -> "exited after " + took);
+            int overrun = overruns.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode();
+            assertTrue(overrun == 503 || overrun == 502, () -> "the overrunning request got " + overrun);
+            load.stop();
+
+            assertEquals(List.of(), load.unexpected, "no wrong answer, no status but 200 and 502");
+            Set<String> served = new LinkedHashSet<>();
+            for (String line : Files.readAllLines(access, UTF_8)) {
+                if (line.startsWith("name=load-")) {
+                    assertTrue(line.endsWith(" 200"), line);
+                    served.add(line.substring("name=".length(), line.length() - " 200".length()));
+                }
+            }
+            assertEquals(served, load.answered, "the pool's access log lists exactly the requests nginx got 200 for");
+            assertTrue(load.refused.get() > 0);
+            // every 502 was refused at connect(): none was taken and then cut or refused (FCGI_OVERLOADED). A
+            // request that met a kept connection closing is retried by nginx, so it has a connect() line too.
+            Map<String, List<String>> loadErrors = errors(nginx).stream()
+                    .filter(line -> line.contains("/hello.php?name=load-"))
+                    .collect(java.util.stream.Collectors.groupingBy(
+                            line -> line.replaceAll(".*/hello.php\\?name=(load-[0-9-]+).*", "$1")));
+            assertEquals(load.refused.get(), loadErrors.size(), () -> String.join("\n", errors(nginx)));
+            loadErrors.forEach((name, lines) -> assertTrue(lines.stream().anyMatch(l -> l.contains("connect() to unix:")),
+                    () -> name + " was not refused at connect():\n" + String.join("\n", lines)));
+        } finally {
+            load.stop();
+            http.shutdownNow();
+        }
+    }
+
+    /** How many workers run {@code /hold.php} now, from the full status page. */
+    private static long heldRequests(HttpClient http, NginxProcess nginx) {
+        Object processes = MiniJson.parseObject(fullStatus(http, nginx)).get("processes");
+        return ((List<?>) processes).stream()
+                .filter(p -> String.valueOf(((Map<?, ?>) p).get("request uri")).startsWith("/hold.php")).count();
+    }
+
+    private static String fullStatus(HttpClient http, NginxProcess nginx) {
+        try {
+            return http.send(get(nginx, "/status?json&full"), HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Threads sending {@code /hello.php?name=load-T-I} through nginx until stopped, or 20 refusals each. */
+    private static final class GracefulStopLoad {
+        static final int THREADS = 4;
+        final HttpClient http;
+        final Set<String> answered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        final List<String> unexpected = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<Thread> threads = new ArrayList<>();
+        volatile boolean stopped;
+
+        GracefulStopLoad(HttpClient http) {
+            this.http = http;
+        }
+
+        void start(NginxProcess nginx) {
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+            for (int t = 0; t < THREADS; t++) {
+                int thread = t;
+                threads.add(Thread.ofPlatform().name("load-" + t).start(() -> {
+                    int refusals = 0;
+                    for (int i = 0; i < 100_000 && refusals < 20 && !stopped && System.nanoTime() < deadline; i++) {
+                        String name = "load-" + thread + "-" + i;
+                        try {
+                            HttpResponse<String> response = http.send(get(nginx, "/hello.php?name=" + name),
+                                    HttpResponse.BodyHandlers.ofString());
+                            if (response.statusCode() == 502) {
+                                refusals++;
+                                refused.incrementAndGet();
+                            } else if (response.statusCode() == 200
+                                    && response.body().matches("hello " + name + " from \\d+\n")) {
+                                answered.add(name);
+                            } else {
+                                unexpected.add(name + ": " + response.statusCode() + " " + response.body());
+                            }
+                        } catch (IOException e) {
+                            unexpected.add(name + ": " + e);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }));
+            }
+        }
+
+        void stop() throws InterruptedException {
+            stopped = true;
+            for (Thread thread : threads) {
+                thread.join(WAIT.toMillis());
+                assertFalse(thread.isAlive(), thread + " stopped");
+            }
+        }
+    }
+
+    @Test
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
     @DisplayName("SIGTERM stops at once: Terminating ..., exiting, bye-bye!, no child left, no pid file")
     void sigtermStopsNow() throws Exception {

@@ -227,6 +227,65 @@ public final class FcgiServer implements AutoCloseable {
     }
 
     /**
+     * Stops gracefully: {@link #drain()}, then {@link #awaitDrained(Duration)}, then {@link #close()}, which aborts
+     * whatever still runs when the timeout has passed.
+     *
+     * @return whether every request finished (and, with the server's own executor, every handler returned) in time
+     */
+    public boolean shutdownGracefully(Duration timeout) throws InterruptedException {
+        drain();
+        try {
+            return awaitDrained(timeout);
+        } finally {
+            close();
+        }
+    }
+
+    /**
+     * The first step of a graceful stop, which returns at once: stops listening (new connections are refused by the
+     * operating system, and Unix socket files are removed); a connection that has served requests closes once they
+     * have ended (at once when idle; a web server retries a request that meets a kept connection closing), and a
+     * connection that has begun none yet may begin one within the header timeout, then closes. Requests already
+     * begun run to their end as usual; any other request begun on a draining connection gets FCGI_OVERLOADED.
+     * Idempotent.
+     */
+    public void drain() {
+        if (closed || !counters.startDraining()) {
+            return;
+        }
+        stopListening();
+        for (Channel connection : connections) {
+            // a connection whose handler is not added yet sees the flag when it is (FcgiServerHandler.handlerAdded)
+            FcgiServerHandler handler = connection.pipeline().get(FcgiServerHandler.class);
+            if (handler != null) {
+                handler.drain();
+            }
+        }
+        logger.info("FastCGI server draining: {} connections, {} requests in progress", counters.connections(),
+                counters.requests());
+    }
+
+    /**
+     * After {@link #drain()}: waits until every connection has closed and, when the server runs handlers on its own
+     * executor, every handler has returned (also those that went on after {@link FcgiResponse#finish()}).
+     *
+     * @return whether that happened within {@code timeout}
+     */
+    public boolean awaitDrained(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Channel connection : connections) {
+            if (!connection.closeFuture().await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                return false;
+            }
+        }
+        if (ownedExecutor != null) {
+            ownedExecutor.shutdown();
+            return ownedExecutor.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+        return true;
+    }
+
+    /**
      * Stops listening, closes every connection (running handlers see their requests aborted) and releases the
      * threads the server created. Idempotent.
      */
@@ -236,22 +295,26 @@ public final class FcgiServer implements AutoCloseable {
             return;
         }
         closed = true;
+        stopListening();
+        connections.close().awaitUninterruptibly();
+        if (ownedExecutor != null) {
+            ownedExecutor.shutdown();
+        }
+        if (ownsGroup) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        }
+    }
+
+    private void stopListening() {
         for (ServerChannel channel : serverChannels) {
             channel.close().awaitUninterruptibly();
         }
-        connections.close().awaitUninterruptibly();
         for (Path socket : socketFiles) {
             try {
                 Files.deleteIfExists(socket);
             } catch (IOException e) {
                 logger.warn("cannot remove socket file {}: {}", socket, e.toString());
             }
-        }
-        if (ownedExecutor != null) {
-            ownedExecutor.shutdown();
-        }
-        if (ownsGroup) {
-            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         }
     }
 

@@ -76,6 +76,10 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
     /** Set at once by {@link #closeWhenIdle()} on any thread, so that no request begins before the loop closes. */
     private volatile boolean closing;
     private int lingerRequestId = -1;
+    /** Whether a request has begun on this connection. */
+    private boolean anyRequestBegun;
+    /** The server is draining and this connection has begun no request yet: it may begin one, then closes. */
+    private boolean drainAfterFirstRequest;
     private ChannelFuture lastEnd;
 
     FcgiServerHandler(ServerConfig config, ServerCounters counters) {
@@ -90,6 +94,9 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         name = remote == null || FcgiTransport.unixPath(channel.localAddress()) != null
                 ? FcgiTransport.formatAddress(channel.localAddress()) + '#' + channel.id().asShortText()
                 : FcgiTransport.formatAddress(remote);
+        if (counters.draining()) {
+            drain();                // accepted just before the server began to drain
+        }
     }
 
     // ---- inbound records
@@ -154,6 +161,11 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         }
         Exchange exchange = new Exchange(this, config, id, role, begin.keepConn());
         exchanges.put(id, exchange);
+        anyRequestBegun = true;
+        if (drainAfterFirstRequest) {
+            closing = true;
+            closeWhenIdle = true;       // closes once this request has ended
+        }
         awaitingParams.add(exchange);        // its header timer starts at the end of this read, if still needed
     }
 
@@ -531,6 +543,33 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         runOnEventLoop(() -> {
             closeWhenIdle = true;
             closeIfIdle();
+        });
+    }
+
+    /**
+     * The server is draining. A connection that has begun requests closes once they have ended (a web server
+     * retries a request that meets a kept connection closing). A connection that has begun none was opened to send
+     * one, maybe already on its way: it may begin that one within the header timeout, and closes after it. Any
+     * thread.
+     */
+    void drain() {
+        runOnEventLoop(() -> {
+            if (anyRequestBegun) {
+                closing = true;
+                closeWhenIdle = true;
+                closeIfIdle();
+                return;
+            }
+            drainAfterFirstRequest = true;
+            ScheduledFuture<?> ignored = channel.eventLoop().schedule(() -> {
+                if (!anyRequestBegun) {
+                    logger.debug("{}: closing: no request began within the header timeout of a graceful stop",
+                            name);
+                    closing = true;
+                    closeWhenIdle = true;
+                    closeIfIdle();
+                }
+            }, config.headerTimeout().toNanos(), TimeUnit.NANOSECONDS);
         });
     }
 

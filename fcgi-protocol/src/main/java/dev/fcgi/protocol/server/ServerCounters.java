@@ -4,13 +4,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Live counts shared by a server's connections: open connections and requests in progress.
+ * Live counts shared by a server's connections: open connections and requests in progress; and whether the server
+ * is draining (a graceful stop has begun).
  */
 final class ServerCounters {
 
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicBoolean overloaded = new AtomicBoolean();
+    private final AtomicBoolean draining = new AtomicBoolean();
     private final int maxRequests;
 
     ServerCounters(int maxRequests) {
@@ -59,5 +61,14 @@ final class ServerCounters {
 
     int connections() {
         return connections.get();
+    }
+
+    /** Marks the server draining; false when it already was. */
+    boolean startDraining() {
+        return draining.compareAndSet(false, true);
+    }
+
+    boolean draining() {
+        return draining.get();
     }
 }
