@@ -1,9 +1,11 @@
 package dev.fcgi.examples.fpm;
 
+import com.sun.security.auth.module.UnixSystem;
 import dev.fcgi.pool.FcgiPoolManager;
 import dev.fcgi.pool.config.FpmConfig;
 import dev.fcgi.pool.config.FpmConfigException;
 import dev.fcgi.pool.config.FpmGlobalConfig;
+import dev.fcgi.pool.config.FpmPool;
 import dev.fcgi.pool.config.FpmTestResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -146,6 +148,7 @@ public final class FpmDaemon {
         try {
             config = FpmConfig.loader().prefix(options.prefix()).load(options.config());
             applyLog(config.global());
+            checkRoot(config);
             config.notices().forEach(notice -> logger.info("{}", notice));
             writePidFile();
             logger.info("fpm is running, pid {}", ProcessHandle.current().pid());
@@ -187,11 +190,29 @@ public final class FpmDaemon {
         }
     }
 
+    /**
+     * FPM runs no worker as root without {@code -R}. Child processes never run as root (their pool must name another
+     * user); a Java handler pool runs in this JVM, so a daemon that runs as root needs {@code -R} to serve one.
+     */
+    private void checkRoot(FpmConfig config) {
+        if (options.allowRoot() || new UnixSystem().getUid() != 0) {
+            return;
+        }
+        for (FpmPool pool : config.pools()) {
+            if (pool.isHandlerPool()) {
+                throw new IllegalStateException("[pool " + pool.name() + "] a Java handler pool runs in the daemon's"
+                        + " own process, which runs as root: run the daemon as another user, or pass"
+                        + " -R/--allow-to-run-as-root");
+            }
+        }
+    }
+
     /** SIGHUP: FPM's SIGUSR2, a reload that drops nothing; a configuration with errors changes nothing. */
     private void reload() {
         try {
             FpmConfig next = FpmConfig.loader().prefix(options.prefix()).load(options.config());
             next.notices().forEach(notice -> logger.info("{}", notice));
+            checkRoot(next);
             manager.reload(next.definitions(FpmDaemon.class.getClassLoader()));
             config = next;
             applyLog(next.global());

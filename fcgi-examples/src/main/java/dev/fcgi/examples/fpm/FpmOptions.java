@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * The daemon's command line, php-fpm's options where they make sense:
  * {@code -y/--fpm-config FILE}, {@code -p/--prefix DIR}, {@code -g/--pid FILE}, {@code -t/--test} (twice: also
- * print the configuration), {@code -F/--nodaemonize} (the default), {@code -R/--allow-to-run-as-root} (accepted:
- * children never run as root here), {@code -h/--help}, {@code -v/--version}; and one of our own,
+ * print the configuration), {@code -F/--nodaemonize} (the default), {@code -R/--allow-to-run-as-root} (lets Java
+ * handler pools run in a daemon that runs as root; child processes never run as root), {@code -h/--help}, {@code -v/--version}; and one of our own,
  * {@code -s/--signal reload|graceful-stop|reopen-logs|stop}, which sends the mapped signal to the daemon named by
  * the pid file.
  *
@@ -18,9 +18,10 @@ import java.util.List;
  * @param help    print the usage
  * @param version print the version
  * @param signal  the control action to send, or {@code null}
+ * @param allowRoot whether Java handler pools may run in a daemon that runs as root ({@code -R})
  */
 public record FpmOptions(Path config, Path prefix, Path pidFile, int test, boolean help, boolean version,
-                         String signal) {
+                         String signal, boolean allowRoot) {
 
     /** The configuration file when {@code -y} is not given, relative to the prefix as in FPM. */
     public static final String DEFAULT_CONFIG = "etc/php-fpm.conf";
@@ -33,7 +34,8 @@ public record FpmOptions(Path config, Path prefix, Path pidFile, int test, boole
               -g, --pid FILE         write the pid here (overrides the configuration's 'pid')
               -t, --test             check the configuration and exit (twice: also print it)
               -F, --nodaemonize      stay in the foreground (the default; run it under systemd or a supervisor)
-              -R, --allow-to-run-as-root  accepted for compatibility: child processes never run as root here
+              -R, --allow-to-run-as-root  let Java handler pools run in a daemon that runs as root (child
+                                     processes never run as root)
               -s, --signal ACTION    tell the running daemon (found by -g or the configuration's pid file) to
                                      reload, graceful-stop, reopen-logs or stop
               -h, --help             this help
@@ -53,6 +55,7 @@ public record FpmOptions(Path config, Path prefix, Path pidFile, int test, boole
         boolean help = false;
         boolean version = false;
         String signal = null;
+        boolean allowRoot = false;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             switch (arg) {
@@ -61,7 +64,8 @@ public record FpmOptions(Path config, Path prefix, Path pidFile, int test, boole
                 case "-g", "--pid" -> pid = Path.of(value(args, ++i, arg));
                 case "-t", "--test" -> test++;
                 case "-tt" -> test += 2;
-                case "-F", "--nodaemonize", "-R", "--allow-to-run-as-root" -> { }
+                case "-F", "--nodaemonize" -> { }
+                case "-R", "--allow-to-run-as-root" -> allowRoot = true;
                 case "-D", "--daemonize" -> throw new IllegalArgumentException("-D/--daemonize is not supported: the"
                         + " JVM cannot fork; run it in the foreground under systemd or a supervisor (-F, the default)");
                 case "-s", "--signal" -> signal = FpmSignals.checkAction(value(args, ++i, arg));
@@ -73,8 +77,7 @@ public record FpmOptions(Path config, Path prefix, Path pidFile, int test, boole
         Path base = prefix != null ? prefix : Path.of("");
         // php-fpm reads -y from the working directory; only the default lies under the prefix
         Path file = (config != null ? config : base.resolve(DEFAULT_CONFIG)).toAbsolutePath();
-        return new FpmOptions(file, prefix, pid,
-                test, help, version, signal);
+        return new FpmOptions(file, prefix, pid, test, help, version, signal, allowRoot);
     }
 
     private static String value(List<String> args, int i, String option) {

@@ -70,6 +70,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FpmDaemonIT {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
     private static final String DEMO_APP = "dev.fcgi.examples.demo.DemoApp";
     /** FPM's log line prefix: {@code [22-Nov-2026 17:33:36] }. */
     private static final Pattern TIMESTAMP = Pattern.compile("^\\[\\d{2}-[A-Z][a-z]{2}-\\d{4} \\d{2}:\\d{2}:\\d{2}] ");
@@ -488,8 +489,17 @@ class FpmDaemonIT {
                 pm.status_path = /status
                 ping.path = /ping
                 """.formatted(log, socket, DEMO_APP));
+        if (ROOT) {
+            // FPM runs no worker as root without -R: a handler pool runs inside the daemon's JVM
+            try (ManagedProcess refused = fpm("fpm-java-root", List.of("-y", conf.toString()))) {
+                assertEquals(1, refused.waitFor(WAIT), refused::describe);
+                assertTrue(read(log).contains("ERROR: [pool java] a Java handler pool runs in the daemon's own process,"
+                        + " which runs as root: run the daemon as another user, or pass -R/--allow-to-run-as-root"),
+                        () -> read(log));
+            }
+        }
         HttpClient http = httpClient();
-        try (ManagedProcess daemon = startDaemon("fpm-java", conf, null, log, List.of());
+        try (ManagedProcess daemon = startDaemon("fpm-java", conf, null, log, List.of("-R"));
              NginxProcess nginx = NginxProcess.builder(dir.resolve("nginx")).upstream("unix:" + socket).start()) {
             HttpResponse<String> hello = http.send(get(nginx, "/hello?name=Ada"), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, hello.statusCode(), () -> hello.body() + "\n" + nginx.describe());
