@@ -181,10 +181,15 @@ class ChildProcessWorkersTest {
             IllegalStateException none = assertThrows(IllegalStateException.class,
                     () -> ChildProcessWorkers.builder(app.phpCgi).build());
             assertTrue(none.getMessage().contains("user has not been defined"), none.getMessage());
-            IllegalStateException root = assertThrows(IllegalStateException.class,
-                    () -> ChildProcessWorkers.builder(app.phpCgi).user("root").build());
-            assertTrue(root.getMessage().contains("please specify user and group other than root"),
-                    root.getMessage());
+            // root by name, by number, or as the group of an unprivileged user
+            for (String[] userAndGroup : new String[][] {{"root", null}, {"0", "nogroup"}, {"nobody", "root"},
+                    {"nobody", "0"}}) {
+                IllegalStateException root = assertThrows(IllegalStateException.class,
+                        () -> ChildProcessWorkers.builder(app.phpCgi).user(userAndGroup[0]).group(userAndGroup[1])
+                                .build(), () -> String.join(":", userAndGroup));
+                assertTrue(root.getMessage().contains("please specify user and group other than root"),
+                        root.getMessage());
+            }
             IllegalStateException unknown = assertThrows(IllegalStateException.class,
                     () -> ChildProcessWorkers.builder(app.phpCgi).user("no-such-user-here").build());
             assertTrue(unknown.getMessage().contains("cannot get uid for user 'no-such-user-here'"),
