@@ -75,6 +75,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private FcgiConnectException connectFailure;
     /** The client closed the connection on purpose: requests on it are not retried. */
     private boolean closingByClient;
+    /**
+     * The application refused a request here (FCGI_OVERLOADED): this connection takes no new request and closes once
+     * its requests have ended, so that retries go to another one (an application that is closing the connection, or
+     * draining it in a graceful stop, refuses every new request on it).
+     */
+    private boolean retiring;
     private final IntObjectHashMap<Attempt> attempts = new IntObjectHashMap<>();
     private final BitSet ids = new BitSet();
     private final List<Exchange> pending = new ArrayList<>(1);
@@ -497,6 +503,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         Exchange ex = a.exchange;
         if (status == FcgiProtocolStatus.CANT_MPX_CONN) {
             pool.cannotMultiplex(this);
+        } else if (!retiring) {
+            retiring = true;
+            pool.retire(this);
         }
         if (ex.request.isReplayable() && ex.refusals < FcgiClient.MAX_REFUSAL_RETRIES) {
             ex.refusals++;
@@ -522,8 +531,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         attempts.remove(a.id);
         ids.clear(a.id);
         Channel ch = channel;
-        boolean reusable = client.keepConn && !closed && ch.isActive();
-        if (!client.keepConn) {
+        boolean reusable = client.keepConn && !closed && ch.isActive() && !retiring;
+        if (!client.keepConn || (retiring && attempts.isEmpty() && pending.isEmpty())) {
             closingByClient = true;
             ch.close();
         }

@@ -66,6 +66,16 @@ final class ConnectionPool {
         }
     }
 
+    /** The application refused a request on {@code connection}: no new request goes there. */
+    void retire(ClientConnection connection) {
+        lock.lock();
+        try {
+            connection.retired = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Binds the exchange to a connection with room, opening one if allowed, or queues it. */
     void acquire(Exchange ex) {
         List<Runnable> actions = new ArrayList<>(2);

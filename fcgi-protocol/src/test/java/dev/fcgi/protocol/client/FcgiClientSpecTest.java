@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 
@@ -317,6 +318,30 @@ class FcgiClientSpecTest {
 
         assertEquals("ok", body(get(client.send(FcgiClientRequest.post("/p.php", "text/plain", new byte[10])))));
         assertEquals(2, calls.get());
+    }
+
+    @Test
+    void spec68_overloadedIsRetriedOnAnotherConnectionAndTheRefusingOneCloses() throws Exception {
+        // an application closing a connection (or draining it in a graceful stop) refuses every new request on it
+        java.util.concurrent.atomic.AtomicReference<FakeFcgiServer.FakeConnection> refusing =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        server = FakeFcgiServer.tcp(r -> {
+            refusing.compareAndSet(null, r.connection);
+            if (r.connection == refusing.get()) {
+                r.end(0, FcgiProtocolStatus.OVERLOADED);
+            } else {
+                r.respond(OK);
+            }
+        });
+        client(b -> b.multiplexing(Multiplexing.ON).maxConnections(2));
+
+        assertEquals("ok", body(get(client.send(FcgiClientRequest.get("/a.php", "")))));
+        assertEquals("ok", body(get(client.send(FcgiClientRequest.get("/b.php", "")))));
+        assertEquals(1, server.requests.stream().filter(r -> r.connection == refusing.get()).count(),
+                "the refusing connection got one request only");
+        assertTrue(refusing.get().channel.closeFuture().await(10, TimeUnit.SECONDS),
+                "the client closed the refusing connection once its request had ended");
+        assertEquals(2, server.connections.size());
     }
 
     @Test
