@@ -9,6 +9,7 @@ import dev.fcgi.protocol.server.FcgiRequest;
 import dev.fcgi.protocol.server.FcgiResponse;
 import dev.fcgi.protocol.server.FcgiServer;
 import dev.fcgi.protocol.testing.Await;
+import dev.fcgi.protocol.testing.ClientLoad;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -40,8 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Faults in in-JVM handlers while a well-behaved load runs beside them ({@link WellBehavedLoad}: four clients
- * over kept connections, every answer checked): handlers that throw, run out of memory, allocate tens of MiB at
+ * Faults in in-JVM handlers while a well-behaved load runs beside them ({@link ClientLoad}: four
+ * {@link FcgiClient} callers over kept connections, every answer checked): handlers that throw, run out of memory, allocate tens of MiB at
  * once, block until the slowlog and terminate timeouts, ignore interruption past the terminate timeout, or never
  * read their body. After each fault the pool is back to its configured shape ({@link PoolShape}) and the
  * counters add up: the pool's accepted requests, the listener's completed requests by status, the slowlog and
@@ -55,6 +56,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HandlerFaultsUnderLoadTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final long CALL_SECONDS = ClientLoad.CALL_TIMEOUT.toSeconds();
     private static final Duration LOAD_DEADLINE = Duration.ofSeconds(100);
     private static final int CLIENTS = 4;
     private static final int MAX_PER_CLIENT = 5_000;
@@ -93,9 +95,12 @@ class HandlerFaultsUnderLoadTest {
                 .multiplexing(Multiplexing.OFF).build();
     }
 
-    private WellBehavedLoad load() {
-        return new WellBehavedLoad(client, CLIENTS, MAX_PER_CLIENT, LOAD_DEADLINE, id -> request(id, null),
-                (id, response) -> expect(response, 200, "ok " + id)).start();
+    private ClientLoad load() {
+        return new ClientLoad(CLIENTS, MAX_PER_CLIENT, LOAD_DEADLINE, id -> {
+            try (FcgiClientResponse response = send(id, null).get(CALL_SECONDS, TimeUnit.SECONDS)) {
+                return expect(response, 200, "ok " + id);
+            }
+        }).start();
     }
 
     /** A GET of {@code /ok.php}, or of {@code /fault-<fault>.php}, whose handler applies that fault. */
@@ -124,7 +129,7 @@ class HandlerFaultsUnderLoadTest {
     }
 
     /** What must hold after every fault, besides the test's own checks. */
-    private void assertCountersAddUp(WellBehavedLoad load, int faulty, Map<Integer, Integer> completed) {
+    private void assertCountersAddUp(ClientLoad load, int faulty, Map<Integer, Integer> completed) {
         PoolStatus status = pool.status();
         assertEquals(load.sent() + faulty, status.acceptedConn(), () -> "accepted conn: " + status + "; " + load);
         assertEquals(completed, events.completed(), () -> "requests completed by status: " + events);
@@ -139,7 +144,7 @@ class HandlerFaultsUnderLoadTest {
     @DisplayName("handlers that throw: each answers 500, the workers stay, the load is unharmed")
     void throwingHandlers() throws Exception {
         start(PoolShape.STATIC.strategy(), b -> b);
-        WellBehavedLoad load = load();
+        ClientLoad load = load();
         load.awaitAnswered(0, STEP, WAIT);
         int faults = 20;
         for (int wave = 0; wave < 4; wave++) {
@@ -170,7 +175,7 @@ class HandlerFaultsUnderLoadTest {
     void outOfMemoryInAHandler(PoolShape shape) throws Exception {
         long heapBefore = liveHeap();
         start(shape.strategy(), b -> b);
-        WellBehavedLoad load = load();
+        ClientLoad load = load();
         load.awaitAnswered(0, STEP, WAIT);
         int faults = 3;
         for (int i = 0; i < faults; i++) {
@@ -205,7 +210,7 @@ class HandlerFaultsUnderLoadTest {
     void largeAllocationsAtOnce() throws Exception {
         long heapBefore = liveHeap();
         start(PoolShape.STATIC.strategy(), b -> b);
-        WellBehavedLoad load = load();
+        ClientLoad load = load();
         load.awaitAnswered(0, STEP, WAIT);
         int waves = 3;
         for (int wave = 0; wave < waves; wave++) {
@@ -251,7 +256,7 @@ class HandlerFaultsUnderLoadTest {
         Duration grace = Duration.ofSeconds(1);
         start(shape.strategy(), b -> b.requestSlowlogTimeout(slowlog).requestTerminateTimeout(terminate)
                 .requestTerminateGrace(grace));
-        WellBehavedLoad load = load();
+        ClientLoad load = load();
         load.awaitAnswered(0, STEP, WAIT);
         CompletableFuture<FcgiClientResponse> block1 = send("b1", "block");
         CompletableFuture<FcgiClientResponse> block2 = send("b2", "block");
@@ -320,7 +325,7 @@ class HandlerFaultsUnderLoadTest {
     @DisplayName("handlers that never read a 1 MiB body: answered, the body is dropped, no spool file is left")
     void unreadBodies() throws Exception {
         start(PoolShape.STATIC.strategy(), b -> b);
-        WellBehavedLoad load = load();
+        ClientLoad load = load();
         load.awaitAnswered(0, STEP, WAIT);
         byte[] body = new byte[1 << 20];          // over the 256 KiB kept in memory: it spools to a file
         new Random(1).nextBytes(body);

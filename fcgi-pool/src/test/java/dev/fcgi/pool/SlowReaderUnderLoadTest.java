@@ -9,6 +9,7 @@ import dev.fcgi.protocol.server.FcgiRequest;
 import dev.fcgi.protocol.server.FcgiResponse;
 import dev.fcgi.protocol.server.FcgiServer;
 import dev.fcgi.protocol.testing.Await;
+import dev.fcgi.protocol.testing.ClientLoad;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -80,14 +81,15 @@ class SlowReaderUnderLoadTest {
                 .requestTimeout(Duration.ofMinutes(3)).build();
     }
 
-    private WellBehavedLoad load() {
-        return new WellBehavedLoad(client, 3, 5_000, Duration.ofSeconds(100),
-                id -> FcgiClientRequest.builder().cgi("GET", "/srv/ok.php", "").param("ID", id).build(),
-                (id, response) -> {
-                    String body = response.bodyAsString();
-                    return response.status() == 200 && body.equals("ok " + id) ? null
-                            : response.status() + " '" + body + "'";
-                }).start();
+    private ClientLoad load() {
+        return new ClientLoad(3, 5_000, Duration.ofSeconds(100), id -> {
+            try (FcgiClientResponse response = client.send(FcgiClientRequest.builder().cgi("GET", "/srv/ok.php", "")
+                    .param("ID", id).build()).get(ClientLoad.CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                String body = response.bodyAsString();
+                return response.status() == 200 && body.equals("ok " + id) ? null
+                        : response.status() + " '" + body + "'";
+            }
+        }).start();
     }
 
     private FcgiClientResponse big(long bytes) throws Exception {
@@ -101,7 +103,7 @@ class SlowReaderUnderLoadTest {
     void slowReaderOfALargeResponse() throws Exception {
         start(Duration.ofSeconds(60));
         long heapBefore = liveHeap();
-        WellBehavedLoad load = load();
+        ClientLoad load = load();
         load.awaitAnswered(0, STEP, WAIT);
         long length = 256L << 20;
         List<String> stalls = new ArrayList<>();
@@ -143,7 +145,7 @@ class SlowReaderUnderLoadTest {
             + " goes on")
     void readerPastTheWriteTimeout() throws Exception {
         start(Duration.ofSeconds(1));
-        WellBehavedLoad load = load();
+        ClientLoad load = load();
         load.awaitAnswered(0, STEP, WAIT);
         try (FcgiClientResponse response = big(256L << 20)) {
             assertEquals(200, response.status());

@@ -3,10 +3,11 @@ package dev.fcgi.pool.process;
 import dev.fcgi.pool.FcgiPool;
 import dev.fcgi.pool.PoolShape;
 import dev.fcgi.pool.PoolStatus;
-import dev.fcgi.pool.WellBehavedLoad;
 import dev.fcgi.pool.WorkerState;
 import dev.fcgi.pool.WorkerView;
+import dev.fcgi.protocol.client.FcgiClientResponse;
 import dev.fcgi.protocol.testing.Await;
+import dev.fcgi.protocol.testing.ClientLoad;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Timeout;
@@ -80,25 +81,27 @@ class ChildKillUnderLoadTest {
         Set<Long> killed = ConcurrentHashMap.newKeySet();
         AtomicInteger badGateway = new AtomicInteger();
         AtomicInteger cutShort = new AtomicInteger();
-        WellBehavedLoad load = new WellBehavedLoad(app.client, CLIENTS, 2_000, Duration.ofSeconds(100),
-                id -> app.get("hello.php", "name=" + id), (id, response) -> {
-                    String body;
-                    try {
-                        body = response.bodyAsString();
-                    } catch (IOException e) {
-                        cutShort.incrementAndGet();     // the answer had begun when its child died
-                        return null;
-                    }
-                    if (response.status() == 200 && body.equals("hello " + id)) {
-                        return null;
-                    }
-                    Matcher child = KILLED_CHILD.matcher(response.stderr());
-                    if (response.status() == 502 && child.find() && killed.contains(Long.parseLong(child.group(1)))) {
-                        badGateway.incrementAndGet();
-                        return null;
-                    }
-                    return response.status() + " '" + body + "', stderr '" + response.stderr() + "'";
-                }).start();
+        ClientLoad load = new ClientLoad(CLIENTS, 2_000, Duration.ofSeconds(100), id -> {
+            try (FcgiClientResponse response = app.client.send(app.get("hello.php", "name=" + id))
+                    .get(ClientLoad.CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                String body;
+                try {
+                    body = response.bodyAsString();
+                } catch (IOException e) {
+                    cutShort.incrementAndGet();     // the answer had begun when its child died
+                    return null;
+                }
+                if (response.status() == 200 && body.equals("hello " + id)) {
+                    return null;
+                }
+                Matcher child = KILLED_CHILD.matcher(response.stderr());
+                if (response.status() == 502 && child.find() && killed.contains(Long.parseLong(child.group(1)))) {
+                    badGateway.incrementAndGet();
+                    return null;
+                }
+                return response.status() + " '" + body + "', stderr '" + response.stderr() + "'";
+            }
+        }).start();
         load.awaitAnswered(0, STEP, WAIT);
         int busyVictims = 0;
         for (int kill = 0; kill < KILLS; kill++) {

@@ -1,44 +1,39 @@
-package dev.fcgi.pool;
-
-import dev.fcgi.protocol.client.FcgiClient;
-import dev.fcgi.protocol.client.FcgiClientRequest;
-import dev.fcgi.protocol.client.FcgiClientResponse;
-import dev.fcgi.protocol.testing.Await;
+package dev.fcgi.protocol.testing;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
- * The well-behaved side of a fault test: {@code clients} threads, each sending requests one after another through
- * a shared {@link FcgiClient} and checking every answer, until stopped, bounded by a request count and a deadline.
- * Request {@code i} of client {@code c} has the id {@code c<c>-<i>}; the test builds the request from the id and
- * says what is wrong with an answer. Answers that are not right are collected as failures.
+ * The well-behaved side of a fault test: {@code clients} threads, each making calls one after another (a request
+ * and the check of its answer, through whatever client the test uses) until stopped, bounded by a count and a
+ * deadline. Call {@code i} of client {@code c} has the id {@code c<c>-<i>}. Answers that are not right, and calls
+ * that throw, are collected as failures.
  */
-public final class WellBehavedLoad {
+public final class ClientLoad {
 
-    /** Says what is wrong with the answer to request {@code id}: {@code null} when it is right. */
+    /**
+     * Sends request {@code id} and checks its answer: returns {@code null} when it is right, else what is wrong.
+     * It must return within {@link #CALL_TIMEOUT}.
+     */
     @FunctionalInterface
-    public interface Check {
-        String wrong(String id, FcgiClientResponse response) throws Exception;
+    public interface Call {
+        String call(String id) throws Exception;
     }
 
-    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    /** How long one call may take at most. */
+    public static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
 
-    private final FcgiClient client;
     private final int clients;
     private final int maxPerClient;
     private final Duration deadline;
-    private final Function<String, FcgiClientRequest> request;
-    private final Check check;
+    private final Call call;
     private final AtomicBoolean stop = new AtomicBoolean();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private final AtomicInteger sent = new AtomicInteger();
@@ -47,21 +42,18 @@ public final class WellBehavedLoad {
     private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
 
     /**
-     * A load of {@code clients} threads sending at most {@code maxPerClient} requests each, for at most
+     * A load of {@code clients} threads making at most {@code maxPerClient} calls each, for at most
      * {@code deadline} after {@link #start()}.
      */
-    public WellBehavedLoad(FcgiClient client, int clients, int maxPerClient, Duration deadline,
-                           Function<String, FcgiClientRequest> request, Check check) {
-        this.client = client;
+    public ClientLoad(int clients, int maxPerClient, Duration deadline, Call call) {
         this.clients = clients;
         this.maxPerClient = maxPerClient;
         this.deadline = deadline;
-        this.request = request;
-        this.check = check;
+        this.call = call;
     }
 
     /** Starts the client threads. */
-    public WellBehavedLoad start() {
+    public ClientLoad start() {
         long end = System.nanoTime() + deadline.toNanos();
         for (int c = 0; c < clients; c++) {
             int index = c;
@@ -75,9 +67,8 @@ public final class WellBehavedLoad {
         for (; i < maxPerClient && !stop.get() && System.nanoTime() - end < 0; i++) {
             String id = "c" + client + "-" + i;
             sent.incrementAndGet();
-            try (FcgiClientResponse response = this.client.send(request.apply(id))
-                    .get(REQUEST_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                String wrong = check.wrong(id, response);
+            try {
+                String wrong = call.call(id);
                 if (wrong == null) {
                     answered.incrementAndGet();
                 } else {
@@ -98,19 +89,19 @@ public final class WellBehavedLoad {
         }
     }
 
-    /** Requests sent so far. */
+    /** Calls begun so far. */
     public int sent() {
         return sent.get();
     }
 
-    /** Requests answered right so far. */
+    /** Calls answered right so far. */
     public int answered() {
         return answered.get();
     }
 
     /**
-     * Waits until {@code n} more requests than {@code since} were answered right; fails at once when one was not, or
-     * when every client ran out of requests or time.
+     * Waits until {@code n} more calls than {@code since} were answered right; fails at once when one was not, or
+     * when every client ran out of calls or time.
      */
     public void awaitAnswered(int since, int n, Duration timeout) {
         Await.until(timeout, () -> !failures.isEmpty() || exhausted.get() == clients || answered() >= since + n,
@@ -119,20 +110,20 @@ public final class WellBehavedLoad {
         assertFalse(answered() < since + n, () -> "the load ended early: " + this);
     }
 
-    /** Stops the clients after their current request, waits for them, and checks that every request was answered. */
+    /** Stops the clients after their current call, waits for them, and checks that every call was answered right. */
     public void stop() throws InterruptedException {
         stop.set(true);
         for (Thread thread : threads) {
-            thread.join(REQUEST_TIMEOUT.plusSeconds(10).toMillis());
+            thread.join(CALL_TIMEOUT.plusSeconds(10).toMillis());
             assertFalse(thread.isAlive(), thread.getName() + " stopped");
         }
         assertEquals(List.of(), List.copyOf(failures), this::toString);
-        assertEquals(sent(), answered(), () -> "every request of the load was answered right: " + this);
+        assertEquals(sent(), answered(), () -> "every call of the load was answered right: " + this);
     }
 
     @Override
     public String toString() {
-        return "sent " + sent + ", answered right " + answered + ", clients out of requests or time " + exhausted
+        return "sent " + sent + ", answered right " + answered + ", clients out of calls or time " + exhausted
                 + ", failures " + failures;
     }
 }
