@@ -34,12 +34,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * php-cgi children killed with SIGKILL, one after another, while six clients keep calling them: a busy child when
- * there is one, else an idle one, always a child this JVM started, taken from the pool's scoreboard. Every request
- * gets either its answer or the documented reaction to its child's death (502, with the child's exit in
- * FCGI_STDERR; a response cut short once the answer had begun), at most one per kill; each killed child is
- * replaced; afterwards the pool is back to its shape and the counters add up. Skipped (or failed on CI) without
- * php-cgi.
+ * php-cgi children killed with SIGKILL, one after another, while six clients keep calling them (small answers, and
+ * one in ten of 1 MiB): a busy child when there is one, else an idle one, always a child this JVM started, taken
+ * from the pool's scoreboard. Every request gets either its answer or the documented reaction to its child's death
+ * (502, with the child's exit in FCGI_STDERR; a response cut short once the answer had begun), at most one per
+ * kill; each killed child is replaced; afterwards the pool is back to its shape and the counters add up. Skipped
+ * (or failed on CI) without php-cgi.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class ChildKillUnderLoadTest {
@@ -82,8 +82,9 @@ class ChildKillUnderLoadTest {
         AtomicInteger badGateway = new AtomicInteger();
         AtomicInteger cutShort = new AtomicInteger();
         ClientLoad load = new ClientLoad(CLIENTS, 2_000, Duration.ofSeconds(100), id -> {
-            try (FcgiClientResponse response = app.client.send(app.get("hello.php", "name=" + id))
-                    .get(ClientLoad.CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            boolean big = id.endsWith("3");         // one call in ten: a 1 MiB answer, which a kill may cut short
+            try (FcgiClientResponse response = app.client.send(big ? app.get("big.php", "mb=1")
+                    : app.get("hello.php", "name=" + id)).get(ClientLoad.CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
                 String body;
                 try {
                     body = response.bodyAsString();
@@ -91,7 +92,8 @@ class ChildKillUnderLoadTest {
                     cutShort.incrementAndGet();     // the answer had begun when its child died
                     return null;
                 }
-                if (response.status() == 200 && body.equals("hello " + id)) {
+                String expected = big ? "x".repeat(1 << 20) : "hello " + id;
+                if (response.status() == 200 && body.equals(expected)) {
                     return null;
                 }
                 Matcher child = KILLED_CHILD.matcher(response.stderr());
@@ -99,7 +101,8 @@ class ChildKillUnderLoadTest {
                     badGateway.incrementAndGet();
                     return null;
                 }
-                return response.status() + " '" + body + "', stderr '" + response.stderr() + "'";
+                return response.status() + " '" + (body.length() > 100 ? body.substring(0, 100) + "..." : body)
+                        + "' (" + body.length() + " chars), stderr '" + response.stderr() + "'";
             }
         }).start();
         load.awaitAnswered(0, STEP, WAIT);
