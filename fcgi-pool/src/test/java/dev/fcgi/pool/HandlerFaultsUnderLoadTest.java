@@ -10,6 +10,7 @@ import dev.fcgi.protocol.server.FcgiResponse;
 import dev.fcgi.protocol.server.FcgiServer;
 import dev.fcgi.protocol.testing.Await;
 import dev.fcgi.protocol.testing.ClientLoad;
+import dev.fcgi.protocol.testing.LiveHeap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,10 +41,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Faults in in-JVM handlers while a well-behaved load runs beside them ({@link ClientLoad}: four
- * {@link FcgiClient} callers over kept connections, every answer checked): handlers that throw, run out of memory, allocate tens of MiB at
- * once, block until the slowlog and terminate timeouts, ignore interruption past the terminate timeout, or never
- * read their body. After each fault the pool is back to its configured shape ({@link PoolShape}) and the
+ * Faults in in-JVM handlers while a well-behaved load runs beside them ({@link ClientLoad}: four {@link FcgiClient}
+ * callers over kept connections, every answer checked): handlers that throw, run out of memory, allocate tens of
+ * MiB at once, block until the slowlog and terminate timeouts, ignore interruption past the terminate timeout, or
+ * never read their body. After each fault the pool is back to its configured shape ({@link PoolShape}) and the
  * counters add up: the pool's accepted requests, the listener's completed requests by status, the slowlog and
  * terminate counts, and the server's requests in progress.
  *
@@ -173,7 +173,7 @@ class HandlerFaultsUnderLoadTest {
     @EnumSource(PoolShape.class)
     @DisplayName("OutOfMemoryError in a handler: 500, that worker is replaced, the pool and the load survive")
     void outOfMemoryInAHandler(PoolShape shape) throws Exception {
-        long heapBefore = liveHeap();
+        long heapBefore = LiveHeap.afterGc();
         start(shape.strategy(), b -> b);
         ClientLoad load = load();
         load.awaitAnswered(0, STEP, WAIT);
@@ -195,7 +195,7 @@ class HandlerFaultsUnderLoadTest {
         if (shape == PoolShape.STATIC) {
             assertEquals(4 + faults, events.started(), () -> "each crashed worker was replaced: " + events);
         }
-        long heapAfter = liveHeap();
+        long heapAfter = LiveHeap.afterGc();
         System.out.printf("HandlerFaultsUnderLoadTest[OOM, %s]: %d requests of the load, %d OutOfMemoryErrors; "
                         + "heap after GC before %d MiB, after %d MiB%n", shape, load.sent(), faults, heapBefore >> 20,
                 heapAfter >> 20);
@@ -208,7 +208,7 @@ class HandlerFaultsUnderLoadTest {
     @Test
     @DisplayName("three handlers holding 64 MiB each at once, three times: all answer, the heap comes back")
     void largeAllocationsAtOnce() throws Exception {
-        long heapBefore = liveHeap();
+        long heapBefore = LiveHeap.afterGc();
         start(PoolShape.STATIC.strategy(), b -> b);
         ClientLoad load = load();
         load.awaitAnswered(0, STEP, WAIT);
@@ -229,7 +229,7 @@ class HandlerFaultsUnderLoadTest {
         PoolShape.STATIC.settle(pool, now);
         int faults = waves * FaultHandler.ALLOCATORS;
         assertCountersAddUp(load, faults, Map.of(200, load.sent() + faults));
-        long heapAfter = liveHeap();
+        long heapAfter = LiveHeap.afterGc();
         List<Long> held = List.copyOf(handler.liveHeapWhileHeld);
         System.out.printf("HandlerFaultsUnderLoadTest[allocate]: %d requests of the load; heap after GC before %d "
                         + "MiB, while %d x %d MiB were held %s MiB, after %d MiB%n", load.sent(), heapBefore >> 20,
@@ -357,12 +357,6 @@ class HandlerFaultsUnderLoadTest {
         }
     }
 
-    /** The heap in use after a full collection: the live set. */
-    private static long liveHeap() {
-        System.gc();
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    }
-
     /**
      * Answers {@code ok <ID>}, or applies the fault named by the script: {@code throw}, {@code oom} (one array
      * larger than the heap), {@code allocate} ({@value #ALLOCATION_MIB} MiB, held until {@value #ALLOCATORS}
@@ -380,7 +374,7 @@ class HandlerFaultsUnderLoadTest {
         final CountDownLatch stuckReturned = new CountDownLatch(1);
         final List<Long> liveHeapWhileHeld = Collections.synchronizedList(new ArrayList<>());
         private final CyclicBarrier allHold = new CyclicBarrier(ALLOCATORS,
-                () -> liveHeapWhileHeld.add(liveHeap()));
+                () -> liveHeapWhileHeld.add(LiveHeap.afterGc()));
 
         @Override
         public void handle(FcgiRequest request, FcgiResponse response) throws Exception {

@@ -9,7 +9,10 @@ import dev.fcgi.protocol.server.FcgiRequest;
 import dev.fcgi.protocol.server.FcgiResponse;
 import dev.fcgi.protocol.server.FcgiServer;
 import dev.fcgi.protocol.testing.Await;
+import dev.fcgi.protocol.testing.BytePattern;
 import dev.fcgi.protocol.testing.ClientLoad;
+import dev.fcgi.protocol.testing.LiveHeap;
+import io.netty.util.internal.PlatformDependent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -17,9 +20,6 @@ import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.lang.management.BufferPoolMXBean;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -102,7 +102,7 @@ class SlowReaderUnderLoadTest {
             + " goes on, every byte arrives")
     void slowReaderOfALargeResponse() throws Exception {
         start(Duration.ofSeconds(60));
-        long heapBefore = liveHeap();
+        long heapBefore = LiveHeap.afterGc();
         ClientLoad load = load();
         load.awaitAnswered(0, STEP, WAIT);
         long length = 256L << 20;
@@ -111,23 +111,24 @@ class SlowReaderUnderLoadTest {
         try (FcgiClientResponse response = big(length)) {
             assertEquals(200, response.status());
             InputStream body = response.body();
-            PatternCheck check = new PatternCheck();
+            BytePattern.Reader check = new BytePattern.Reader();
             for (int stall = 0; stall < 3; stall++) {
                 // the reader stops: the handler fills the buffers on the way, then waits for the connection
                 awaitWriterWaiting();
                 long written = handler.written.get();
-                long live = liveHeap();
+                long live = LiveHeap.afterGc();
                 maxLiveHeap = Math.max(maxLiveHeap, live);
-                stalls.add((written >> 20) + " MiB written, " + check.read / (1 << 20) + " MiB read, heap after GC "
-                        + (live >> 20) + " MiB, direct buffers " + (directBuffers() >> 20) + " MiB");
-                assertTrue(written - check.read < WRITTEN_WHILE_STALLED_CAP, "the handler waits at the water mark: "
-                        + stalls);
+                long inFlight = written - check.bytesRead();
+                stalls.add((written >> 20) + " MiB written, " + (inFlight >> 10) + " KiB in flight, heap after GC "
+                        + (live >> 20) + " MiB, Netty direct memory " + (PlatformDependent.usedDirectMemory() >> 10)
+                        + " KiB");
+                assertTrue(inFlight < WRITTEN_WHILE_STALLED_CAP, "the handler waits at the water mark: " + stalls);
                 load.awaitAnswered(load.answered(), STEP, WAIT);        // the other requests go on meanwhile
                 check.read(body, 32L << 20);
             }
             check.read(body, Long.MAX_VALUE);
-            assertEquals(length, check.read, "bytes received");
-            assertEquals(-1, check.firstMismatch, "offset of the first byte that is not i % 251");
+            assertEquals(length, check.bytesRead(), "bytes received");
+            assertEquals(-1, check.firstMismatch(), "offset of the first byte that is not i % 251");
         }
         load.stop();
 
@@ -155,9 +156,9 @@ class SlowReaderUnderLoadTest {
             load.awaitAnswered(load.answered(), STEP, WAIT);
             Await.until(WAIT, () -> server.activeRequestCount() == 0, "the response ended on the server");
             // what the reader then gets: the response cut short, never a truncated answer that looks complete
-            PatternCheck check = new PatternCheck();
+            BytePattern.Reader check = new BytePattern.Reader();
             IOException cut = assertThrows(IOException.class, () -> check.read(response.body(), Long.MAX_VALUE));
-            assertTrue(check.read < 256L << 20, "read " + check.read + " bytes before: " + cut);
+            assertTrue(check.bytesRead() < 256L << 20, "read " + check.bytesRead() + " bytes before: " + cut);
         }
         load.awaitAnswered(load.answered(), STEP, WAIT);
         load.stop();
@@ -180,41 +181,6 @@ class SlowReaderUnderLoadTest {
         }, () -> "the handler waits for the connection; written " + handler.written.get());
     }
 
-    /** The heap in use after a full collection: the live set. */
-    private static long liveHeap() {
-        System.gc();
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    }
-
-    private static long directBuffers() {
-        return ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
-                .filter(pool -> pool.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
-    }
-
-    /** Reads a body whose byte i is {@code i % 251}, counting and checking it. */
-    private static final class PatternCheck {
-        long read;
-        long firstMismatch = -1;
-        private final byte[] buffer = new byte[64 * 1024];
-
-        /** Reads up to {@code max} more bytes, or to the end. */
-        void read(InputStream in, long max) throws IOException {
-            long end = read + max < 0 ? Long.MAX_VALUE : read + max;
-            while (read < end) {
-                int n = in.read(buffer, 0, (int) Math.min(buffer.length, end - read));
-                if (n < 0) {
-                    return;
-                }
-                for (int i = 0; i < n; i++) {
-                    if (buffer[i] != (byte) ((read + i) % 251) && firstMismatch < 0) {
-                        firstMismatch = read + i;
-                    }
-                }
-                read += n;
-            }
-        }
-    }
-
     /** Answers {@code ok <ID>}, or, for {@code /big.php}, {@code BYTES} bytes where byte i is {@code i % 251}. */
     private static final class BigHandler implements FcgiHandler {
         final AtomicLong written = new AtomicLong();
@@ -228,20 +194,9 @@ class SlowReaderUnderLoadTest {
                 return;
             }
             writer = Thread.currentThread();
-            long length = Long.parseLong(request.param("BYTES"));
-            byte[] block = new byte[251 * 256];
-            for (int i = 0; i < block.length; i++) {
-                block[i] = (byte) (i % 251);
-            }
             response.contentType("application/octet-stream");
-            OutputStream out = response.body();
             try {
-                for (long left = length; left > 0; ) {
-                    int n = (int) Math.min(left, block.length);
-                    out.write(block, 0, n);
-                    written.addAndGet(n);
-                    left -= n;
-                }
+                BytePattern.write(response.body(), Long.parseLong(request.param("BYTES")), written);
             } catch (IOException e) {
                 failure.set(e);
                 throw e;

@@ -10,7 +10,9 @@ import dev.fcgi.protocol.server.FcgiRequest;
 import dev.fcgi.protocol.server.FcgiResponse;
 import dev.fcgi.protocol.server.FcgiServer;
 import dev.fcgi.protocol.testing.Await;
+import dev.fcgi.protocol.testing.BytePattern;
 import dev.fcgi.protocol.testing.ClientLoad;
+import dev.fcgi.protocol.testing.LiveHeap;
 import dev.fcgi.protocol.testing.NginxProcess;
 import dev.fcgi.protocol.testing.Sha256;
 import org.junit.jupiter.api.AfterEach;
@@ -23,7 +25,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -118,7 +119,8 @@ class NginxFaultsUnderLoadTest {
             boolean post = id.charAt(id.length() - 1) % 2 == 1;
             byte[] body = new byte[post ? 1 + Math.floorMod(id.hashCode(), 64 * 1024) : 0];
             new Random(id.hashCode()).nextBytes(body);
-            HttpRequest.Builder request = HttpRequest.newBuilder(nginx.uri("/ok/" + id)).timeout(ClientLoad.CALL_TIMEOUT);
+            HttpRequest.Builder request = HttpRequest.newBuilder(nginx.uri("/ok/" + id))
+                    .timeout(ClientLoad.CALL_TIMEOUT);
             HttpResponse<String> response = http.send(post ? request.POST(HttpRequest.BodyPublishers.ofByteArray(body))
                     .build() : request.build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
@@ -197,7 +199,7 @@ class NginxFaultsUnderLoadTest {
             + " the load is unharmed, every byte arrives")
     void slowReaderThroughNginx() throws Exception {
         start("location /slow/ { fastcgi_pass fcgi_app; fastcgi_keep_conn on; fastcgi_buffering off; }");
-        long heapBefore = liveHeap();
+        long heapBefore = LiveHeap.afterGc();
         ClientLoad load = load();
         load.awaitAnswered(0, STEP, WAIT);
         long length = 64L << 20;
@@ -208,34 +210,19 @@ class NginxFaultsUnderLoadTest {
             InputStream in = client.getInputStream();
             String head = readHead(in);
             assertTrue(head.startsWith("HTTP/1.1 200 OK"), head);
-            long read = 0;
-            long firstMismatch = -1;
-            byte[] buffer = new byte[64 * 1024];
-            for (int stall = 0; stall <= 3; stall++) {
-                if (stall > 0) {
-                    // the reader stops: nginx stops reading from the FastCGI connection, and the handler waits
-                    awaitWorkerWaitingForTheConnection();
-                    long live = liveHeap();
-                    maxLiveHeap = Math.max(maxLiveHeap, live);
-                    stalls.add((read >> 20) + " MiB read, heap after GC " + (live >> 20) + " MiB");
-                    load.awaitAnswered(load.answered(), STEP, WAIT);
-                }
-                long end = stall == 3 ? Long.MAX_VALUE : (stall + 1) * (8L << 20);
-                while (read < end) {
-                    int n = in.read(buffer, 0, (int) Math.min(buffer.length, end - read));
-                    if (n < 0) {
-                        break;
-                    }
-                    for (int i = 0; i < n && firstMismatch < 0; i++) {
-                        if (buffer[i] != (byte) ((read + i) % 251)) {
-                            firstMismatch = read + i;
-                        }
-                    }
-                    read += n;
-                }
+            BytePattern.Reader body = new BytePattern.Reader();
+            for (int stall = 1; stall <= 3; stall++) {
+                body.read(in, 8L << 20);
+                // the reader stops: nginx stops reading from the FastCGI connection, and the handler waits
+                awaitWorkerWaitingForTheConnection();
+                long live = LiveHeap.afterGc();
+                maxLiveHeap = Math.max(maxLiveHeap, live);
+                stalls.add((body.bytesRead() >> 20) + " MiB read, heap after GC " + (live >> 20) + " MiB");
+                load.awaitAnswered(load.answered(), STEP, WAIT);
             }
-            assertEquals(length, read, "bytes received");
-            assertEquals(-1, firstMismatch, "offset of the first byte that is not i % 251");
+            body.read(in, Long.MAX_VALUE);
+            assertEquals(length, body.bytesRead(), "bytes received");
+            assertEquals(-1, body.firstMismatch(), "offset of the first byte that is not i % 251");
         }
         load.stop();
 
@@ -268,7 +255,8 @@ class NginxFaultsUnderLoadTest {
                         .anyMatch(e -> e.getKey().getName().startsWith("pool-www-worker-")
                                 && (e.getKey().getState() == Thread.State.WAITING
                                     || e.getKey().getState() == Thread.State.TIMED_WAITING)
-                                && Arrays.stream(e.getValue()).anyMatch(f -> f.getMethodName().equals("awaitWritable"))),
+                                && Arrays.stream(e.getValue()).anyMatch(f -> f.getMethodName()
+                                    .equals("awaitWritable"))),
                 "a worker waits for the connection");
     }
 
@@ -296,12 +284,6 @@ class NginxFaultsUnderLoadTest {
             head.write(b);
         }
         return head.toString(StandardCharsets.ISO_8859_1);
-    }
-
-    /** The heap in use after a full collection: the live set. */
-    private static long liveHeap() {
-        System.gc();
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     /** The echo handler, noting which {@code /fault/} requests it entered, left, and saw aborted. */

@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,16 +56,7 @@ class ChildKillUnderLoadTest {
 
     @AfterEach
     void close() throws Exception {
-        if (app != null) {
-            List<Long> pids = app.pool == null ? List.of() : app.pids();
-            app.close();
-            for (long pid : pids) {
-                assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
-                        "child " + pid + " survived the test's pool");
-            }
-        }
-        Await.until(WAIT, () -> ChildReaper.liveCount() == 0,
-                () -> ChildReaper.liveCount() + " children of this JVM still run after the test");
+        PhpApp.closeLeavingNoChild(app);
     }
 
     @ParameterizedTest(name = "{0}")
