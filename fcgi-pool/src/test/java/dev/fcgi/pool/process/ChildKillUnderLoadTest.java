@@ -5,7 +5,9 @@ import dev.fcgi.pool.PoolShape;
 import dev.fcgi.pool.PoolStatus;
 import dev.fcgi.pool.WorkerState;
 import dev.fcgi.pool.WorkerView;
+import dev.fcgi.protocol.client.FcgiClient;
 import dev.fcgi.protocol.client.FcgiClientResponse;
+import dev.fcgi.protocol.client.Multiplexing;
 import dev.fcgi.protocol.testing.Await;
 import dev.fcgi.protocol.testing.ClientLoad;
 import org.junit.jupiter.api.AfterEach;
@@ -53,9 +55,13 @@ class ChildKillUnderLoadTest {
     @TempDir
     Path dir;
     private PhpApp app;
+    private FcgiClient client;
 
     @AfterEach
     void close() throws Exception {
+        if (client != null) {
+            client.close();
+        }
         PhpApp.closeLeavingNoChild(app);
     }
 
@@ -71,9 +77,13 @@ class ChildKillUnderLoadTest {
         Set<Long> killed = ConcurrentHashMap.newKeySet();
         AtomicInteger badGateway = new AtomicInteger();
         AtomicInteger cutShort = new AtomicInteger();
+        // one request per connection, as nginx sends them: a response cut short closes its connection, and a
+        // multiplexing client would meanwhile have sent other requests there, which the closing connection refuses
+        client = FcgiClient.builder().address(app.server.localAddress()).maxConnections(2 * CLIENTS)
+                .multiplexing(Multiplexing.OFF).build();
         ClientLoad load = new ClientLoad(CLIENTS, 2_000, Duration.ofSeconds(100), id -> {
             boolean big = id.endsWith("3");         // one call in ten: a 1 MiB answer, which a kill may cut short
-            try (FcgiClientResponse response = app.client.send(big ? app.get("big.php", "mb=1")
+            try (FcgiClientResponse response = client.send(big ? app.get("big.php", "mb=1")
                     : app.get("hello.php", "name=" + id)).get(ClientLoad.CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
                 String body;
                 try {
