@@ -47,16 +47,7 @@ class ChildProcessWorkersTest {
 
     @AfterEach
     void close() throws Exception {
-        if (app != null) {
-            List<Long> pids = app.pool == null ? List.of() : app.pids();
-            app.close();
-            for (long pid : pids) {
-                assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
-                        "child " + pid + " survived the test's pool");
-            }
-        }
-        Await.until(WAIT, () -> ChildReaper.liveCount() == 0,
-                () -> ChildReaper.liveCount() + " children of this JVM still run after the test");
+        PhpApp.closeLeavingNoChild(app);
     }
 
     private ChildProcessWorkers.Builder children() {

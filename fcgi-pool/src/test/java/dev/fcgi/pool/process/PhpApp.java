@@ -6,15 +6,19 @@ import dev.fcgi.protocol.client.FcgiClient;
 import dev.fcgi.protocol.client.FcgiClientRequest;
 import dev.fcgi.protocol.client.FcgiClientResponse;
 import dev.fcgi.protocol.server.FcgiServer;
+import dev.fcgi.protocol.testing.Await;
 import dev.fcgi.protocol.testing.ExternalTools;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * The PHP scripts the child-process tests run, in a document root that any user can read (children run as
@@ -158,6 +162,20 @@ final class PhpApp implements AutoCloseable {
         return pool.snapshot().workers().stream().map(w -> w.pid()).toList();
     }
 
+    /** Closes {@code app} (when there is one) and checks that no child of its pool, nor of this JVM, still runs. */
+    static void closeLeavingNoChild(PhpApp app) throws Exception {
+        if (app != null) {
+            List<Long> pids = app.pool == null ? List.of() : app.pids();
+            app.close();
+            for (long pid : pids) {
+                assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
+                        "child " + pid + " survived the test's pool");
+            }
+        }
+        Await.until(Duration.ofSeconds(30), () -> ChildReaper.liveCount() == 0,
+                () -> ChildReaper.liveCount() + " children of this JVM still run after the test");
+    }
+
     @Override
     public void close() throws Exception {
         if (client != null) {
@@ -168,7 +186,7 @@ final class PhpApp implements AutoCloseable {
         }
         if (pool != null) {
             pool.shutdownNow();
-            pool.awaitTermination(java.time.Duration.ofSeconds(20));
+            pool.awaitTermination(Duration.ofSeconds(20));
         }
     }
 }

@@ -143,7 +143,8 @@ final class Exchange implements FcgiRequest {
 
     @Override
     public boolean isAborted() {
-        return aborted;
+        // a lost connection fails the handler's writes before channelInactive marks the request aborted
+        return aborted || (!ended && !connection.isOpen());
     }
 
     @Override

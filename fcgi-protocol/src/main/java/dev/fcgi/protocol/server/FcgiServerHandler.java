@@ -584,7 +584,10 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Waits until the connection takes more data, so that a response never piles up in memory. Returns at once
-     * on the event loop (a handler there must not block) and when the connection is writable.
+     * on the event loop (a handler there must not block) and when the connection is writable. When the write
+     * timeout passes the response is cut short, as by {@link ServerResponse#terminate}: the web server stopped
+     * reading, and an END_REQUEST queued behind what it has not read would pass a truncated answer off as complete
+     * should it read on.
      *
      * @throws IOException when the request is aborted, the connection closes, or the write timeout passes
      */
@@ -594,14 +597,15 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         }
         long timeout = config.writeTimeout().toNanos();
         long deadline = System.nanoTime() + timeout;
+        boolean timedOut = false;
         writabilityLock.lock();
         try {
             while (!channel.isWritable()) {
                 exchange.checkWritable();
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new IOException("response to " + exchange + ": the web server took no data for "
-                            + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms (write timeout)");
+                    timedOut = true;
+                    break;
                 }
                 writabilityChanged.awaitNanos(left);
             }
@@ -610,6 +614,13 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
             throw new InterruptedIOException("response to " + exchange + ": interrupted");
         } finally {
             writabilityLock.unlock();
+        }
+        if (timedOut) {
+            String reason = "the web server took no data for " + TimeUnit.NANOSECONDS.toMillis(timeout)
+                    + " ms (write timeout)";
+            logger.warn("{}: request {}: {}; the response is cut short", name, exchange.requestId(), reason);
+            exchange.response().terminate(504, reason);
+            throw new RequestAbortedException("response to " + exchange + ": " + reason);
         }
     }
 

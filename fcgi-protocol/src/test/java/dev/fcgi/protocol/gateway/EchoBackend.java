@@ -4,6 +4,7 @@ import dev.fcgi.protocol.server.FcgiRequest;
 import dev.fcgi.protocol.server.FcgiResponse;
 import dev.fcgi.protocol.server.FcgiServer;
 import dev.fcgi.protocol.server.RequestAbortedException;
+import dev.fcgi.protocol.testing.BytePattern;
 import dev.fcgi.protocol.testing.Sha256;
 
 import java.io.IOException;
@@ -138,19 +139,9 @@ final class EchoBackend implements AutoCloseable {
         bigWriter.set(Thread.currentThread());
         request.onAbort(aborted::countDown);
         long size = Long.parseLong(request.queryString().substring("size=".length()));
-        byte[] block = new byte[251 * 256];
-        for (int i = 0; i < block.length; i++) {
-            block[i] = (byte) (i % 251);
-        }
         response.contentType("application/octet-stream");
-        OutputStream out = response.body();
         try {
-            for (long left = size; left > 0; ) {
-                int n = (int) Math.min(left, block.length);
-                out.write(block, 0, n);
-                written.addAndGet(n);
-                left -= n;
-            }
+            BytePattern.write(response.body(), size, written);
         } catch (RequestAbortedException e) {
             aborted.countDown();
             throw e;

@@ -1,6 +1,7 @@
 package dev.fcgi.protocol.server;
 
 import dev.fcgi.protocol.FcgiRole;
+import dev.fcgi.protocol.testing.Await;
 import dev.fcgi.protocol.testing.RawFcgiConnection;
 import dev.fcgi.protocol.testing.RawFcgiConnection.Record;
 import dev.fcgi.protocol.testing.RawFcgiConnection.Response;
@@ -151,6 +152,35 @@ class ServerRequestLifecycleTest {
             }
             assertEquals(0, fixture.server.activeRequestCount());
             assertTrue(handler.sawAbort.get());
+        }
+    }
+
+    @Test
+    @DisplayName("spec 42: a handler whose write fails because the connection closed sees the request aborted")
+    void writeToAClosedConnectionSeesTheAbort() throws Exception {
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        FcgiHandler handler = (request, response) -> {
+            byte[] chunk = new byte[16 * 1024];
+            try {
+                for (int i = 0; i < 100_000; i++) {
+                    response.body().write(chunk);
+                }
+            } catch (IOException e) {
+                seen.add(request.isAborted() + " after " + e.getMessage());
+            }
+        };
+        try (ServerFixture fixture = new ServerFixture(handler)) {
+            for (int attempt = 1; attempt <= 10; attempt++) {
+                RawFcgiConnection conn = fixture.connect();
+                conn.request(1, true, params(), new byte[0]);
+                for (int records = 0; records < 64; records++) {
+                    conn.readRecord();      // the handler writes on while the web server reads, then it goes
+                }
+                conn.close();
+                int expected = attempt;
+                Await.until(Duration.ofSeconds(10), () -> seen.size() == expected, "the write failed");
+            }
+            assertEquals(List.of(), seen.stream().filter(s -> !s.startsWith("true after ")).toList());
         }
     }
 
@@ -480,6 +510,9 @@ class ServerRequestLifecycleTest {
             assertTrue(failure.get().contains("write timeout"), failure.get());
             assertTrue(written.get() < 64L * 1024 * 1024,
                     "written before blocking: " + written.get() + " bytes (socket buffers + water mark)");
+            // cut short: the connection closes without END_REQUEST, or a web server reading on would take the
+            // truncated answer for a complete one
+            assertThrows(java.io.EOFException.class, () -> conn.readResponse(1));
         }
     }
 
