@@ -151,7 +151,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     /** Starts an exchange the pool bound here: sends it now, or once connected. */
     void start(Exchange ex) {
-        if (closed) {
+        if (closed || closingByClient) {
             if (connectFailure != null) {
                 pool.release(this, ex, false);
                 ex.fail(connectFailure);
@@ -160,7 +160,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                 ex.fail(new FcgiClientException("connections to " + client.address
                         + " keep closing before the request can be sent"));
             } else {
-                // Closed between binding and starting: nothing was sent, so bind it again elsewhere.
+                // Closed, or being closed by this client (to stop its only request), between binding and starting:
+                // nothing was sent, so bind it again elsewhere. A connection still closing is retired first, so
+                // that the pool does not bind the request to it again.
+                if (!closed) {
+                    pool.release(this, ex, false);
+                }
                 pool.rebind(ex);
             }
             return;

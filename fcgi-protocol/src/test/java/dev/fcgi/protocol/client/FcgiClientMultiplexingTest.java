@@ -2,6 +2,7 @@ package dev.fcgi.protocol.client;
 
 import dev.fcgi.protocol.FcgiProtocolStatus;
 import dev.fcgi.protocol.client.FakeFcgiServer.FakeRequest;
+import io.netty.channel.EventLoopGroup;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +15,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 import static dev.fcgi.protocol.client.Await.failure;
@@ -22,6 +25,7 @@ import static dev.fcgi.protocol.client.FcgiClientSpecTest.OK;
 import static dev.fcgi.protocol.client.FcgiClientSpecTest.body;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -124,6 +128,49 @@ class FcgiClientMultiplexingTest {
         }
         for (CompletableFuture<FcgiClientResponse> f : futures) {
             assertEquals("ok", body(get(f)));
+        }
+    }
+
+    /**
+     * The client closes a multiplexed connection to stop its only request (a cancel), while the pool binds another
+     * request to that connection, which still looks open: the second request must go out on another connection,
+     * not fail with "connection closed by the application" (found by the soak: FcgiClient calls next to aborted
+     * ones failed, never sent to a handler). The client's one event loop is held so that the cancel and the
+     * second request's start queue behind it in this order.
+     */
+    @Test
+    void aRequestBoundAsTheClientClosesItsConnectionToStopAnotherGoesOutOnANewConnection() throws Exception {
+        server = FakeFcgiServer.tcp(FakeFcgiServer.silent());
+        EventLoopGroup loop = Transport.newGroup(1, "one-client-loop");
+        try {
+            client(b -> b.multiplexing(Multiplexing.ON).eventLoopGroup(loop));
+            CompletableFuture<FcgiClientResponse> first = client.send(FcgiClientRequest.get("/a.php", "n=1"));
+            FakeRequest firstOnServer = server.nextRequest();
+
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            loop.execute(() -> {
+                held.countDown();
+                try {
+                    release.await(Await.SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertTrue(held.await(Await.SECONDS, TimeUnit.SECONDS));
+            first.cancel(true);                  // queued: the only request on its connection, which is closed
+            CompletableFuture<FcgiClientResponse> second = client.send(FcgiClientRequest.get("/a.php", "n=2"));
+            release.countDown();
+
+            FakeRequest secondOnServer = server.nextRequest();
+            assertEquals("n=2", secondOnServer.param("QUERY_STRING"));
+            assertNotSame(firstOnServer.connection, secondOnServer.connection);
+            secondOnServer.respond(OK);
+            assertEquals("ok", body(get(second)));
+            server.await("the first connection closed", firstOnServer.connection::isClosed);
+        } finally {
+            client.close();
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 
