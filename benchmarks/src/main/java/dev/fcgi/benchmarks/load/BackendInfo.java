@@ -1,5 +1,6 @@
 package dev.fcgi.benchmarks.load;
 
+import dev.fcgi.benchmarks.Durations;
 import dev.fcgi.protocol.FcgiConstants;
 import dev.fcgi.protocol.client.FcgiClient;
 import dev.fcgi.protocol.client.FcgiConnectException;
@@ -47,7 +48,7 @@ record BackendInfo(Map<String, String> values, String note) {
             }
             return new BackendInfo(Map.of(), "did not answer GET_VALUES (" + ErrorKind.unwrap(e).getMessage() + ")");
         } catch (TimeoutException e) {
-            return new BackendInfo(Map.of(), "did not answer GET_VALUES within " + LoadOptions.text(wait));
+            return new BackendInfo(Map.of(), "did not answer GET_VALUES within " + Durations.text(wait));
         }
     }
 

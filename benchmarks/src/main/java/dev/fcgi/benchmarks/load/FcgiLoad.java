@@ -1,5 +1,6 @@
 package dev.fcgi.benchmarks.load;
 
+import dev.fcgi.benchmarks.Durations;
 import dev.fcgi.protocol.client.FcgiClient;
 import dev.fcgi.protocol.client.FcgiConnectException;
 import io.netty.channel.EventLoopGroup;
@@ -168,11 +169,11 @@ public final class FcgiLoad {
 
     /** How long the run lasts, in words: {@code 10s}, {@code 1000 requests}, {@code 1000 requests or 10s}. */
     private static String length(LoadOptions options) {
-        String time = LoadOptions.text(options.duration());
+        String time = Durations.text(options.duration());
         String length = options.requests() == 0 ? time
                 : options.duration().equals(LoadOptions.MAX_RUN_TIME.minus(options.warmup()))
                 ? options.requests() + " requests" : options.requests() + " requests or " + time;
-        return options.warmup().isZero() ? length : length + " after " + LoadOptions.text(options.warmup())
+        return options.warmup().isZero() ? length : length + " after " + Durations.text(options.warmup())
                 + " of warm-up";
     }
 

@@ -1,5 +1,6 @@
 package dev.fcgi.benchmarks.load;
 
+import dev.fcgi.benchmarks.Durations;
 import dev.fcgi.protocol.FcgiTransport;
 
 import java.io.IOException;
@@ -13,8 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The command line of {@link FcgiLoad}, parsed and checked: every mistake is an {@link IllegalArgumentException}
@@ -60,8 +59,6 @@ final class LoadOptions {
             2 for a usage error.
             """;
 
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)?");
-
     private final SocketAddress address;
     private final String target;
     private final int connections;
@@ -88,14 +85,14 @@ final class LoadOptions {
         requests = p.requests;
         warmup = p.warmup;
         if (warmup.compareTo(MAX_RUN_TIME) >= 0) {
-            throw new IllegalArgumentException("--warmup: " + text(warmup) + " (expected: less than 1h)");
+            throw new IllegalArgumentException("--warmup: " + Durations.text(warmup) + " (expected: less than 1h)");
         }
         Duration room = MAX_RUN_TIME.minus(warmup);
         if (p.duration == null) {
             duration = requests > 0 ? room : Duration.ofSeconds(10);
         } else if (p.duration.compareTo(room) > 0) {
-            throw new IllegalArgumentException("-d/--duration: " + text(p.duration) + " (expected: at most 1h with"
-                    + " the warm-up; a run is capped at 1h)");
+            throw new IllegalArgumentException("-d/--duration: " + Durations.text(p.duration)
+                    + " (expected: at most 1h with the warm-up; a run is capped at 1h)");
         } else {
             duration = p.duration;
         }
@@ -198,42 +195,6 @@ final class LoadOptions {
             }
         }
         return address;
-    }
-
-    /** Parses a time: {@code 500ms}, {@code 10s}, {@code 1.5s}, {@code 2m}, {@code 1h}; a bare number is seconds. */
-    static Duration parseDuration(String option, String text) {
-        Matcher m = DURATION.matcher(text.strip().toLowerCase(Locale.ROOT));
-        if (!m.matches()) {
-            throw new IllegalArgumentException(option + ": '" + text + "' (expected: a time such as 500ms, 10s,"
-                    + " 2m)");
-        }
-        String unit = m.group(2) == null ? "s" : m.group(2);
-        double nanosPerUnit = switch (unit) {
-            case "ms" -> 1e6;
-            case "s" -> 1e9;
-            case "m" -> 60e9;
-            default -> 3600e9;
-        };
-        double nanos = Double.parseDouble(m.group(1)) * nanosPerUnit;
-        if (nanos > 24 * 3600e9) {
-            throw new IllegalArgumentException(option + ": '" + text + "' is too long (expected: at most 1h)");
-        }
-        return Duration.ofNanos((long) nanos);
-    }
-
-    /** A duration as the options write it: {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}. */
-    static String text(Duration d) {
-        long millis = d.toMillis();
-        if (millis % 3_600_000 == 0 && millis > 0) {
-            return millis / 3_600_000 + "h";
-        }
-        if (millis % 60_000 == 0 && millis > 0) {
-            return millis / 60_000 + "m";
-        }
-        if (millis % 1000 == 0) {
-            return millis / 1000 + "s";
-        }
-        return millis + "ms";
     }
 
     SocketAddress address() {
@@ -382,7 +343,7 @@ final class LoadOptions {
                 case "--threads" -> threads = (int) integer("-t/--threads", value, 1, 256);
                 case "--duration" -> duration = positive("-d/--duration", value);
                 case "--requests" -> requests = integer("-n/--requests", value, 1, Long.MAX_VALUE);
-                case "--warmup" -> warmup = parseDuration("--warmup", value);
+                case "--warmup" -> warmup = Durations.parse("--warmup", value);
                 case "--rate" -> rate = rate(value);
                 case "--keep-conn" -> keepConn = switch (value.toLowerCase(Locale.ROOT)) {
                     case "on", "true", "yes", "1" -> true;
@@ -420,7 +381,7 @@ final class LoadOptions {
         }
 
         private static Duration positive(String option, String value) {
-            Duration d = parseDuration(option, value);
+            Duration d = Durations.parse(option, value);
             if (d.toMillis() < 1) {
                 throw new IllegalArgumentException(option + ": '" + value + "' (expected: at least 1ms)");
             }

@@ -111,18 +111,6 @@ class LoadOptionsTest {
     }
 
     @Test
-    void durations() {
-        assertEquals(Duration.ofMillis(250), LoadOptions.parseDuration("-d", "250ms"));
-        assertEquals(Duration.ofSeconds(3), LoadOptions.parseDuration("-d", "3"));
-        assertEquals(Duration.ofMillis(1500), LoadOptions.parseDuration("-d", "1.5s"));
-        assertEquals(Duration.ofMinutes(2), LoadOptions.parseDuration("-d", "2m"));
-        assertEquals(Duration.ofHours(1), LoadOptions.parseDuration("-d", "1h"));
-        assertEquals("500ms", LoadOptions.text(Duration.ofMillis(500)));
-        assertEquals("10s", LoadOptions.text(Duration.ofSeconds(10)));
-        assertEquals("2m", LoadOptions.text(Duration.ofMinutes(2)));
-    }
-
-    @Test
     void mistakesSayWhatWasExpected() throws IOException {
         Path mix = Files.writeString(dir.resolve("mix.txt"), "1 GET /\n");
         assertMessage("missing ADDRESS (host:port, [::1]:port or unix:/path/to.sock)", "-c", "2");
