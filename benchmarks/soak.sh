@@ -182,10 +182,14 @@ fi
 driver_leaks=$(grep -c 'LEAK:' "$TMP/driver.log" || true)
 ((PARANOID)) && EXTRA+=("The driver ran with the leak detector at PARANOID too: $driver_leaks LEAK lines in its output.")
 ((driver_leaks == 0)) || status=1
-nginx_lines=$(grep -E '\[(error|crit|alert|emerg)\]' "$TMP/nginx-error.log" | sed -E 's/^[0-9\/: ]+//; s/[0-9]+/N/g' \
-    | sed -E 's/, client: .*//' | sort | uniq -c | sort -rn | head -8 || true)
-EXTRA+=("nginx's error log, [error] and worse (numbers written N, client part cut): $( [[ -n "$nginx_lines" ]] \
-    && echo; echo "$nginx_lines" | sed 's/^ */    /')")
+nginx_lines=$(grep -E '\[(error|crit|alert|emerg)\]' "$TMP/nginx-error.log" \
+    | sed -E 's/^[0-9\/: ]+//; s/ [0-9]+#[0-9]+: \*[0-9]+ / /; s/, client: .*//; s#unix:/[^ ,:]+#unix:SOCKET#g' \
+    | sort | uniq -c | sort -rn | head -8 || true)
+if [[ -n "$nginx_lines" ]]; then
+    EXTRA+=("nginx's error log, [error] and worse, over the whole run (the client part cut):"$'\n\n'"$(sed 's/^ *\([0-9]*\) /    \1 × /' <<< "$nginx_lines")")
+else
+    EXTRA+=("nginx's error log: no line at [error] or worse.")
+fi
 
 report() {
     cat "$TMP/report.md"

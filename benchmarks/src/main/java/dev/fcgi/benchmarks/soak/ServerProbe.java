@@ -7,28 +7,37 @@ import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.management.MemoryUsage;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 
 /**
  * Watches the server's JVM from outside: attaches to it (the JDK's attach API starts its local JMX agent), runs a
- * full collection there and reads the heap in use right after it (the live set), its Java threads, and from
- * /proc its resident memory and operating-system threads (which also count the JVM's own: GC, JIT compilers).
+ * full collection there and reads the heap in use right after it (the live set), the NIO direct buffers in use,
+ * its Java threads, and from /proc its operating-system threads (which also count the JVM's own: GC, JIT
+ * compilers) and, {@link #RSS_DELAY} later, its resident memory: G1 gives back the heap it shrank by in the
+ * background, and the RSS read at once would still count it.
  */
 final class ServerProbe implements AutoCloseable {
 
     /** The server's JVM at one moment, after a full collection. */
-    record JvmState(long heapUsed, long heapCommitted, int javaThreads, int osThreads, long rss) {
+    record JvmState(long heapUsed, long heapCommitted, long direct, int javaThreads, int osThreads, long rss) {
     }
+
+    /** How long after the collection the resident memory is read. */
+    static final Duration RSS_DELAY = Duration.ofSeconds(2);
 
     private final long pid;
     private final JMXConnector connector;
     private final MemoryMXBean memory;
     private final ThreadMXBean threads;
+    private final List<BufferPoolMXBean> bufferPools;
 
     private ServerProbe(long pid, JMXConnector connector) throws IOException {
         this.pid = pid;
@@ -38,6 +47,7 @@ final class ServerProbe implements AutoCloseable {
                 MemoryMXBean.class);
         this.threads = ManagementFactory.newPlatformMXBeanProxy(server, ManagementFactory.THREAD_MXBEAN_NAME,
                 ThreadMXBean.class);
+        this.bufferPools = ManagementFactory.getPlatformMXBeans(server, BufferPoolMXBean.class);
     }
 
     /** Attaches to the JVM with process id {@code pid} (of the same user). */
@@ -53,11 +63,20 @@ final class ServerProbe implements AutoCloseable {
     }
 
     /** A full collection in the server ({@code System.gc()}), then its state. */
-    JvmState afterFullGc() throws IOException {
+    JvmState afterFullGc() throws IOException, InterruptedException {
         memory.gc();
         MemoryUsage heap = memory.getHeapMemoryUsage();
-        return new JvmState(heap.getUsed(), heap.getCommitted(), threads.getThreadCount(),
-                (int) status("Threads:"), status("VmRSS:") * 1024);
+        long direct = 0;
+        for (BufferPoolMXBean pool : bufferPools) {
+            if (pool.getName().equals("direct")) {
+                direct += pool.getMemoryUsed();
+            }
+        }
+        int javaThreads = threads.getThreadCount();
+        int osThreads = (int) status("Threads:");
+        Thread.sleep(RSS_DELAY.toMillis());
+        return new JvmState(heap.getUsed(), heap.getCommitted(), direct, javaThreads, osThreads,
+                status("VmRSS:") * 1024);
     }
 
     /** A full collection in the server: pending leak reports of Netty's detector come after it. */

@@ -367,7 +367,8 @@ public final class Soak {
 
     private static String describe(SoakResult.Sample s) {
         return s.calls() + " calls; heap " + mib(s.jvm().heapUsed()) + " MiB after GC (committed "
-                + mib(s.jvm().heapCommitted()) + "), " + s.jvm().javaThreads() + " Java / " + s.jvm().osThreads()
+                + mib(s.jvm().heapCommitted()) + "), direct buffers " + mib(s.jvm().direct()) + " MiB, "
+                + s.jvm().javaThreads() + " Java / " + s.jvm().osThreads()
                 + " OS threads, RSS " + mib(s.jvm().rss()) + " MiB, " + s.pool().total() + " workers";
     }
 

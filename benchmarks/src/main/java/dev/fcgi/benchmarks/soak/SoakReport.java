@@ -90,11 +90,16 @@ final class SoakReport {
 
     private static void server(StringBuilder md, SoakResult r) {
         md.append("### The server's JVM\n\nAfter `System.gc()` through JMX (a full collection): heap used and")
-                .append(" committed; Java threads (ThreadMXBean: the pool's workers, Netty's event loops, the JVM's")
-                .append(" own Java threads); OS threads and RSS from /proc (also GC and JIT threads); the pool's")
-                .append(" workers from its status page. Samples during the main phase are taken under load.\n\n");
-        md.append("| when | after | calls so far | heap used MiB | heap committed MiB | Java threads | OS threads |")
-                .append(" pool workers | RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                .append(" committed; NIO direct buffers in use (`BufferPoolMXBean` \"direct\"); Java threads")
+                .append(" (ThreadMXBean: the pool's workers, Netty's event loops, the JVM's own Java threads); OS")
+                .append(" threads from /proc (also GC and JIT threads); RSS from /proc, ").append(
+                        ServerProbe.RSS_DELAY.toSeconds()).append(" s after the GC (G1 gives back the memory of a")
+                .append(" shrunk heap in the background); the pool's workers from its status page. The samples of")
+                .append(" the main phase are taken under load, where G1 grows the heap it commits, which the RSS")
+                .append(" follows.\n\n");
+        md.append("| when | after | calls so far | heap used MiB | heap committed MiB | direct buffers MiB |")
+                .append(" Java threads | OS threads | pool workers | RSS MiB |\n")
+                .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         List<SoakResult.Sample> all = new ArrayList<>();
         all.add(r.start());
         all.addAll(r.samples());
@@ -102,7 +107,8 @@ final class SoakReport {
         for (SoakResult.Sample s : all) {
             md.append("| ").append(s.label()).append(" | ").append(s.at().toSeconds()).append(" s | ")
                     .append(s.calls()).append(" | ").append(Soak.mib(s.jvm().heapUsed())).append(" | ")
-                    .append(Soak.mib(s.jvm().heapCommitted())).append(" | ").append(s.jvm().javaThreads())
+                    .append(Soak.mib(s.jvm().heapCommitted())).append(" | ").append(Soak.mib(s.jvm().direct()))
+                    .append(" | ").append(s.jvm().javaThreads())
                     .append(" | ").append(s.jvm().osThreads()).append(" | ").append(s.pool().total()).append(" | ")
                     .append(Soak.mib(s.jvm().rss())).append(" |\n");
         }
@@ -110,29 +116,30 @@ final class SoakReport {
     }
 
     private static void events(StringBuilder md, SoakResult r) {
+        md.append("### Reloads, totals, graceful stop\n\n");
         SoakResult.Reloads reloads = r.reloads();
         if (reloads.sent() > 0) {
-            md.append("Reloads (SIGHUP, `pm.max_children` alternating): ").append(reloads.sent()).append(" sent, ")
+            md.append("- Reloads (SIGHUP, `pm.max_children` alternating): ").append(reloads.sent()).append(" sent, ")
                     .append(reloads.confirmed()).append(" confirmed by the daemon's `reloaded` line (the longest")
                     .append(" after ").append(reloads.longestConfirmation().toMillis()).append(" ms), ")
                     .append(reloads.refused()).append(" refused.\n");
         }
-        md.append("Handler totals after the final checks: ").append(r.totals().describe()).append(".\n");
+        md.append("- Handler totals after the final checks: ").append(r.totals().describe()).append(".\n");
         SoakResult.Stop stop = r.stop();
         if (stop != null) {
             SoakTally.Counts c = r.tally().total(SoakTally.Phase.STOP);
-            md.append("Graceful stop (SIGWINCH under load): the daemon ").append(stop.exited() ? "exited "
+            md.append("- Graceful stop (SIGWINCH under load): the daemon ").append(stop.exited() ? "exited "
                     + stop.toExit().toMillis() + " ms after the signal" : "did not exit in time").append("; ")
                     .append(r.tally().inFlightAtSignal()).append(" calls were in flight at the signal, of which ")
                     .append(r.tally().inFlightAnswered()).append(" got a checked answer (the others: refused, as")
                     .append(" counted below);")
                     .append(" in the stop phase ").append(c.ok()).append(" answers checked, ").append(c.refused())
                     .append(" refused, ").append(c.errors()).append(" errors. Totals at exit: ")
-                    .append(stop.atExit().describe()).append(".\n\n");
-            md.append("Refusals in the graceful stop by route and reason: ").append(list(stop.refusals()))
+                    .append(stop.atExit().describe()).append(".\n");
+            md.append("- Refusals in the graceful stop by route and reason: ").append(list(stop.refusals()))
                     .append(".");
             if (!stop.nginxCauses().isEmpty()) {
-                md.append(" nginx's refusals by the cause its error log gives: ").append(list(stop.nginxCauses()))
+                md.append("\n- nginx's refusals by the cause its error log gives: ").append(list(stop.nginxCauses()))
                         .append(". (`upstream sent unexpected FastCGI record: 3` is the server's END_REQUEST with")
                         .append(" FCGI_OVERLOADED before any output; `connect() ... failed` comes once the listener")
                         .append(" is closed; a reset or a premature close while reading the response header is a kept")
