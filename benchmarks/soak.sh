@@ -101,8 +101,10 @@ trap 'exit 143' TERM
 cp "$ROOT/benchmarks/soak-fpm.conf" "$TMP/fpm.conf"
 MAX_CHILDREN=$(sed -n 's/^pm\.max_children *= *//p' "$TMP/fpm.conf")
 # shellcheck disable=SC2086
+FPM_ARGS=(-y "$TMP/fpm.conf" -g "$TMP/fpm.pid")
+((EUID == 0)) && FPM_ARGS+=(-R)         # as php-fpm: a Java handler pool runs in the daemon's own (root) process
 SOAK_DIR=$TMP "$JAVA" $SERVER_OPTS "${JVM_OPTS[@]}" -cp "$EXAMPLES_JAR:$HANDLER_CLASSES" dev.fcgi.examples.Examples fpm \
-    -y "$TMP/fpm.conf" -g "$TMP/fpm.pid" > "$TMP/fpm.out" 2>&1 &
+    "${FPM_ARGS[@]}" > "$TMP/fpm.out" 2>&1 &
 SERVER_PID=$!
 PIDS+=("$SERVER_PID")
 for _ in $(seq 1 600); do
@@ -197,7 +199,7 @@ report() {
     echo
     echo "Machine: $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/^MemTotal:/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM, Linux $(uname -r); shared with other work, so rates say nothing here: the soak checks correctness and footprint."
     echo "Versions: $("$JAVA" -version 2>&1 | head -1), $("$NGINX" -v 2>&1 | sed 's/^nginx version: //')."
-    echo "Daemon: \`java $SERVER_OPTS${JVM_OPTS[*]:+ ${JVM_OPTS[*]}} -cp fcgi-examples.jar:benchmarks/target/classes dev.fcgi.examples.Examples fpm -y benchmarks/soak-fpm.conf\` (a copy): pool \`pm = dynamic\`, max_children $MAX_CHILDREN, start 4, spare 2-6, \`pm.max_requests = 500\` (workers are replaced as they go), on a Unix socket; nginx 1 worker, \`keepalive 16\`, \`fastcgi_keep_conn on\`, \`fastcgi_request_buffering off\`."
+    echo "Daemon: \`java $SERVER_OPTS${JVM_OPTS[*]:+ ${JVM_OPTS[*]}} -cp fcgi-examples.jar:benchmarks/target/classes dev.fcgi.examples.Examples fpm -y benchmarks/soak-fpm.conf${FPM_ARGS[4]:+ -R}\` (a copy): pool \`pm = dynamic\`, max_children $MAX_CHILDREN, start 4, spare 2-6, \`pm.max_requests = 500\` (workers are replaced as they go), on a Unix socket; nginx 1 worker, \`keepalive 16\`, \`fastcgi_keep_conn on\`, \`fastcgi_request_buffering off\`."
     for line in "${EXTRA[@]}"; do
         echo
         echo "$line"

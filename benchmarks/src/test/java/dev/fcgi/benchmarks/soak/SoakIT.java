@@ -51,7 +51,7 @@ class SoakIT {
         List<String> command = List.of(ManagedProcess.javaCommand(), "-Xmx128m", "--enable-native-access=ALL-UNNAMED",
                 "-Dio.netty.leakDetection.level=paranoid", "-Dio.netty.leakDetectionLevel=paranoid",
                 "-cp", jar + File.pathSeparator + handlerClasses, "dev.fcgi.examples.Examples", "fpm",
-                "-y", conf.toString());
+                "-y", conf.toString(), "-R");   // a Java handler pool in a daemon that may run as root (CI does)
         try (ManagedProcess daemon = ManagedProcess.start("fpm", command, dir, Map.of("SOAK_DIR", dir.toString()),
                 false, null)) {
             Await.until(WAIT, () -> !daemon.isAlive() || read(log).contains("NOTICE: ready to handle connections"),
