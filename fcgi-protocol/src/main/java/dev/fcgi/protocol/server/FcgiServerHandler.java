@@ -26,7 +26,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
@@ -77,6 +76,9 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
     private volatile boolean closing;
     private int lingerRequestId = -1;
     private ChannelFuture lastEnd;
+    /** When the connection last had no request in progress (opened, or its last request ended). */
+    private long idleSince;
+    private ScheduledFuture<?> idleTimer;
 
     FcgiServerHandler(ServerConfig config, ServerCounters counters) {
         this.config = config;
@@ -90,6 +92,13 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         name = remote == null || FcgiTransport.unixPath(channel.localAddress()) != null
                 ? FcgiTransport.formatAddress(channel.localAddress()) + '#' + channel.id().asShortText()
                 : FcgiTransport.formatAddress(remote);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        idleSince = System.nanoTime();
+        scheduleIdleCheck(config.idleTimeout().toNanos());
+        ctx.fireChannelActive();
     }
 
     // ---- inbound records
@@ -320,11 +329,15 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         if (exchange.paramsEnded || exchange.isEnded()) {
             return;
         }
-        logger.warn("{}: request {}: params not complete after {} ms (header timeout); ending it", name,
-                exchange.requestId(), config.headerTimeout().toMillis());
+        logger.warn("{}: request {}: params not complete after {} ms (header timeout); ending it and closing the"
+                + " connection", name, exchange.requestId(), config.headerTimeout().toMillis());
+        // A web server sends the params at once: a peer that trickles them is closed, or it could hold the
+        // connection for ever by starting a new request before each idle timeout.
+        closeWhenIdle = true;
         if (exchange.claimWithoutHandler()) {
             end(exchange, null, 1, false, false);
         }
+        closeIfIdle();
     }
 
     // ---- ending requests and the connection
@@ -390,6 +403,9 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         if (exchanges.get(id) == exchange) {
             exchanges.remove(id);
             counters.releaseRequest();
+            if (exchanges.isEmpty()) {
+                idleSince = System.nanoTime();
+            }
         }
     }
 
@@ -479,6 +495,9 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         awaitingParams.clear();
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+        }
         List<Exchange> active = new ArrayList<>(exchanges.values());
         for (Exchange exchange : active) {
             if (exchange.abort("connection closed by the web server")) {
@@ -489,15 +508,28 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelInactive();
     }
 
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof IdleStateEvent && exchanges.isEmpty()) {
-            logger.debug("{}: closing after {} ms without a request (idle timeout)", name,
-                    config.idleTimeout().toMillis());
-            ctx.close();
+    /**
+     * Closes the connection once it has had no request in progress for the idle timeout. Bytes that arrive
+     * meanwhile do not count: a peer that trickles a record header, or anything short of a BEGIN_REQUEST, is closed
+     * as if silent.
+     */
+    private void checkIdle() {
+        if (!channel.isActive()) {
             return;
         }
-        ctx.fireUserEventTriggered(event);
+        long timeout = config.idleTimeout().toNanos();
+        long idleFor = exchanges.isEmpty() ? System.nanoTime() - idleSince : 0;
+        if (idleFor >= timeout) {
+            logger.debug("{}: closing after {} ms without a request (idle timeout)", name,
+                    config.idleTimeout().toMillis());
+            channel.close();
+            return;
+        }
+        scheduleIdleCheck(timeout - idleFor);
+    }
+
+    private void scheduleIdleCheck(long delayNanos) {
+        idleTimer = channel.eventLoop().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override

@@ -1,0 +1,135 @@
+package dev.fcgi.protocol.server;
+
+import dev.fcgi.protocol.testing.RawFcgiConnection;
+import dev.fcgi.protocol.testing.RawFcgiConnection.Record;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+
+import static dev.fcgi.protocol.testing.RawFcgiConnection.*;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Slow peers on the FastCGI socket: bytes trickled before and after BEGIN_REQUEST, params never ended, a body
+ * that stalls, a web server that reads the response slowly or not at all. Each is cut by a timeout (a few hundred
+ * milliseconds here) while another connection is served meanwhile. Trickled bytes come {@link #PAUSE} apart,
+ * well inside every timeout, so that a timer reset by reads would never fire; a trickle gives up after
+ * {@link #TRICKLE_BUDGET} bytes (20 s), which fails the test.
+ */
+class ServerSlowlorisTest {
+
+    static final Duration TIMEOUT = Duration.ofMillis(300);
+    static final long PAUSE = 50;
+    static final int TRICKLE_BUDGET = 400;
+    static final FcgiHandler HELLO = (request, response) -> response.body().write("hi".getBytes(UTF_8));
+
+    /**
+     * Writes {@code bytes} one at a time, {@link #PAUSE} ms apart, until the server answers or closes the
+     * connection; after the third byte, checks that another connection is served. Returns the bytes written.
+     */
+    static int trickle(RawFcgiConnection conn, byte[] bytes, ServerFixture fixture) throws Exception {
+        int written = 0;
+        while (written < Math.min(bytes.length, TRICKLE_BUDGET)) {
+            try {
+                conn.write(new byte[] {bytes[written]});
+            } catch (IOException e) {
+                return written;                         // reset: the server had closed the connection
+            }
+            written++;
+            Thread.sleep(PAUSE);                        // the attack's pace, not a synchronisation
+            if (written == 3) {
+                assertServed(fixture);
+            }
+            if (conn.isClosedByPeer() || conn.hasUnreadBytes()) {
+                return written;
+            }
+        }
+        throw new AssertionError("the server still reads a connection that trickled " + written + " bytes, "
+                + PAUSE + " ms apart, without completing a request");
+    }
+
+    /** A request on a new connection is answered "hi". */
+    static void assertServed(ServerFixture fixture) throws IOException {
+        try (RawFcgiConnection other = fixture.connect()) {
+            other.request(1, false, Map.of(), new byte[0]);
+            assertEquals("hi", other.readResponse(1).body(), "another connection is served meanwhile");
+        }
+    }
+
+    /** A record header declaring {@code length} bytes of content, and the content, for trickling. */
+    static byte[] recordOf(int type, int id, int length) {
+        byte[] bytes = new byte[8 + length];
+        bytes[0] = 1;
+        bytes[1] = (byte) type;
+        bytes[2] = (byte) (id >> 8);
+        bytes[3] = (byte) id;
+        bytes[4] = (byte) (length >> 8);
+        bytes[5] = (byte) length;
+        for (int i = 8; i < bytes.length; i++) {
+            bytes[i] = 'a';
+        }
+        return bytes;
+    }
+
+    @Test
+    @DisplayName("no BEGIN_REQUEST: a connection trickling a record that never completes is closed by the idle timeout")
+    void trickleBeforeBegin() throws Exception {
+        try (ServerFixture fixture = new ServerFixture(HELLO, b -> b.idleTimeout(TIMEOUT));
+             RawFcgiConnection conn = fixture.connect()) {
+            trickle(conn, recordOf(GET_VALUES, 0, 0xFFFF), fixture);       // 65,535 bytes of content announced
+            assertTrue(conn.awaitClosed());
+            assertServed(fixture);
+        }
+    }
+
+    @Test
+    @DisplayName("no BEGIN_REQUEST: a connection sending only management records is closed by the idle timeout")
+    void onlyManagementRecords() throws Exception {
+        byte[] query = record(GET_VALUES, 0, pairs(Map.of("FCGI_MAX_CONNS", "")));
+        try (ServerFixture fixture = new ServerFixture(HELLO, b -> b.idleTimeout(TIMEOUT));
+             RawFcgiConnection conn = fixture.connect()) {
+            for (int sent = 0; ; sent++) {
+                assertTrue(sent < TRICKLE_BUDGET, "still open after " + sent + " GET_VALUES, " + PAUSE + " ms apart");
+                try {
+                    conn.write(query);
+                } catch (IOException e) {
+                    break;                              // reset: closed
+                }
+                if (sent == 3) {
+                    assertServed(fixture);
+                }
+                Record answer = conn.readRecord();
+                if (answer == null) {
+                    break;
+                }
+                assertEquals(GET_VALUES_RESULT, answer.type());
+                Thread.sleep(PAUSE);
+            }
+            assertServed(fixture);
+        }
+    }
+
+    @ParameterizedTest(name = "keep-conn {0}")
+    @ValueSource(booleans = {true, false})
+    @DisplayName("spec 57: params trickled after BEGIN_REQUEST: END_REQUEST after the header timeout, then closed")
+    void trickledParams(boolean keepConn) throws Exception {
+        try (ServerFixture fixture = new ServerFixture(HELLO, b -> b.headerTimeout(TIMEOUT)
+                .idleTimeout(Duration.ofSeconds(30)).lingerTimeout(TIMEOUT));
+             RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, keepConn);
+            trickle(conn, recordOf(PARAMS, 1, 0xFFFF), fixture);
+            Record end = conn.readRecord();
+            assertEquals(END_REQUEST, end.type(), "the request is ended, without any STDOUT");
+            assertEquals(1, end.appStatus());
+            assertEquals(0, end.protocolStatus());
+            assertTrue(conn.awaitClosed(), "a peer that trickles its params is not kept");
+            assertServed(fixture);
+        }
+    }
+}
