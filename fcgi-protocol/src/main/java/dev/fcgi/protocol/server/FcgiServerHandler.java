@@ -55,7 +55,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * a BEGIN_REQUEST for an id in use closes the connection with a logged reason; records for an id that is not
  * active, management records with a non-zero id and records only an application sends are ignored (logged at
  * DEBUG); malformed or oversized PARAMS fail that request alone (400 or 431); an unknown role gets
- * FCGI_UNKNOWN_ROLE; a request over a limit gets FCGI_CANT_MPX_CONN or FCGI_OVERLOADED.
+ * FCGI_UNKNOWN_ROLE; a request over a limit gets FCGI_CANT_MPX_CONN or FCGI_OVERLOADED. While the connection is not
+ * writable (the web server does not read), it is not read either.
  */
 final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
 
@@ -548,6 +549,10 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        // A web server that does not read its answers is not read either: whatever it sends that the server
+        // answers by itself (refused BEGIN_REQUESTs, GET_VALUES, unknown types, requests that end at once) would
+        // otherwise queue answers in memory without bound.
+        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
         signalWritability();
         ctx.fireChannelWritabilityChanged();
     }

@@ -1,15 +1,20 @@
 package dev.fcgi.protocol.server;
 
+import dev.fcgi.protocol.testing.LiveMemory;
 import dev.fcgi.protocol.testing.RawFcgiConnection;
 import dev.fcgi.protocol.testing.RawFcgiConnection.Record;
+import io.netty.util.ResourceLeakDetector;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static dev.fcgi.protocol.testing.RawFcgiConnection.*;
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -27,6 +32,7 @@ class ServerSlowlorisTest {
     static final Duration TIMEOUT = Duration.ofMillis(300);
     static final long PAUSE = 50;
     static final int TRICKLE_BUDGET = 400;
+    static final long FLOOD_BUDGET = 24L << 20;
     static final FcgiHandler HELLO = (request, response) -> response.body().write("hi".getBytes(UTF_8));
 
     /**
@@ -130,6 +136,50 @@ class ServerSlowlorisTest {
             assertEquals(0, end.protocolStatus());
             assertTrue(conn.awaitClosed(), "a peer that trickles its params is not kept");
             assertServed(fixture);
+        }
+    }
+
+    @Test
+    @DisplayName("a web server that never reads its answers is not read either: the server's memory stays bounded")
+    void peerThatNeverReads() throws Exception {
+        // BEGIN_REQUEST with role 9: each is answered at once with FCGI_UNKNOWN_ROLE, a record the peer never reads
+        byte[] begin = record(BEGIN_REQUEST, 1, new byte[] {0, 9, 1, 0, 0, 0, 0, 0});
+        ByteBuffer batch = ByteBuffer.allocate(begin.length * 4096);
+        while (batch.hasRemaining()) {
+            batch.put(begin);
+        }
+        // Leak tracing keeps a stack trace per buffer (about 10 KB per queued answer), which would dwarf what is
+        // measured and slow the server to a few thousand records a second.
+        ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+        try (ServerFixture fixture = new ServerFixture(HELLO);
+             SocketChannel flood = SocketChannel.open(fixture.server.localAddress())) {
+            long before = LiveMemory.used();
+            flood.configureBlocking(false);
+            long sent = 0;
+            long lastProgress = System.nanoTime();
+            long deadline = lastProgress + TimeUnit.SECONDS.toNanos(20);
+            while (System.nanoTime() - lastProgress < TimeUnit.SECONDS.toNanos(1)) {
+                // the kernel's socket buffers take about 10 MiB of requests and answers before anything waits
+                assertTrue(sent < FLOOD_BUDGET && System.nanoTime() < deadline, "the server kept reading a peer"
+                        + " that reads nothing: " + LiveMemory.mib(sent) + " MiB of requests taken");
+                if (!batch.hasRemaining()) {
+                    batch.flip();
+                }
+                int n = flood.write(batch);
+                if (n > 0) {
+                    sent += n;
+                    lastProgress = System.nanoTime();
+                } else {
+                    Thread.sleep(1);
+                }
+            }
+            long growth = LiveMemory.used() - before;
+            assertServed(fixture);
+            assertTrue(growth < 16L << 20, "memory grew by " + LiveMemory.mib(growth) + " MiB while "
+                    + LiveMemory.mib(sent) + " MiB of requests were sent and none of the answers read");
+        } finally {
+            ResourceLeakDetector.setLevel(level);
         }
     }
 }
