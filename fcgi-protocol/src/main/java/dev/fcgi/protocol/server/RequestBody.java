@@ -212,8 +212,7 @@ final class RequestBody extends InputStream {
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new IOException("request body: no data for "
-                            + TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos) + " ms (body read timeout)");
+                    throw new BodyReadTimeoutException(TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos));
                 }
                 try {
                     changed.awaitNanos(left);
@@ -308,6 +307,15 @@ final class RequestBody extends InputStream {
             buf.release();
         }
         buffered = 0;
+    }
+
+    /** No body data arrived within the body read timeout. */
+    static final class BodyReadTimeoutException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        BodyReadTimeoutException(long timeoutMillis) {
+            super("request body: no data for " + timeoutMillis + " ms (body read timeout)");
+        }
     }
 
     /** The body exceeded the server's maximum request body length. */

@@ -307,7 +307,7 @@ class ServerRequestLifecycleTest {
         try (ServerFixture fixture = new ServerFixture(handler, b -> b.bodyReadTimeout(Duration.ofMillis(200)));
              RawFcgiConnection conn = fixture.connect()) {
             conn.begin(1, 1, true).params(1, params()).stream(STDIN, 1, "some".getBytes(UTF_8));
-            assertEquals(500, conn.readResponse(1).status());
+            assertEquals(408, conn.readResponse(1).status());
             assertTrue(error.get().contains("body read timeout"), error.get());
         }
     }
