@@ -444,7 +444,11 @@ public final class FcgiServer implements AutoCloseable {
             return this;
         }
 
-        /** Time a body read waits for data at most; then it fails. Default: 60 s. */
+        /**
+         * Time a body read waits for data at most; then it fails, and the answer is 408 unless the handler catches
+         * it. With {@link #handlerOnEventLoop(boolean)}, the time the body may stall before the handler runs; then
+         * the request is answered 408 without it. Default: 60 s.
+         */
         public Builder bodyReadTimeout(Duration timeout) {
             this.bodyReadTimeout = checkPositive("bodyReadTimeout", timeout);
             return this;

@@ -236,9 +236,38 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Runs an event-loop handler once the request's input has ended; until then the body read timeout applies to
+     * the input itself, since no handler reads it yet.
+     */
     private void runOnEventLoopWhenComplete(Exchange exchange) {
-        if (exchange.inputComplete() && exchange.queue()) {
+        if (!exchange.inputComplete()) {
+            if (exchange.bodyTimer == null) {
+                exchange.lastInputNanos = System.nanoTime();
+                exchange.bodyTimer = channel.eventLoop().schedule(() -> bodyTimeout(exchange),
+                        config.bodyReadTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            }
+            return;
+        }
+        if (exchange.queue()) {
             exchange.run(config.handler());
+        }
+    }
+
+    /** Answers 408 to an event-loop request whose body has not moved for the body read timeout. */
+    private void bodyTimeout(Exchange exchange) {
+        if (exchange.isEnded() || exchange.inputComplete()) {
+            return;
+        }
+        long left = exchange.lastInputNanos + config.bodyReadTimeout().toNanos() - System.nanoTime();
+        if (left > 0) {
+            exchange.bodyTimer = channel.eventLoop().schedule(() -> bodyTimeout(exchange), left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        String reason = "request body: no data for " + config.bodyReadTimeout().toMillis() + " ms (body read timeout)";
+        logger.warn("{}: request {} answered 408: {}", name, exchange.requestId(), reason);
+        if (exchange.claimWithoutHandler()) {
+            exchange.response().sendError(408, reason);
         }
     }
 
@@ -260,6 +289,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
                 runOnEventLoopWhenComplete(exchange);
             }
         } else {
+            exchange.inputArrived();
             exchange.stdinBody().offer(stdin.content());
         }
     }
@@ -279,6 +309,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
                 runOnEventLoopWhenComplete(exchange);
             }
         } else {
+            exchange.inputArrived();
             exchange.dataBody().offer(data.content());
         }
     }
@@ -414,6 +445,9 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         int id = exchange.requestId();
         if (exchange.headerTimer != null) {
             exchange.headerTimer.cancel(false);
+        }
+        if (exchange.bodyTimer != null) {
+            exchange.bodyTimer.cancel(false);
         }
         if (exchange.isHandlerDone()) {
             exchange.release();

@@ -7,6 +7,7 @@ import io.netty.util.ResourceLeakDetector;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
@@ -60,11 +61,13 @@ class ServerSlowlorisTest {
                 + PAUSE + " ms apart, without completing a request");
     }
 
-    /** A request on a new connection is answered "hi". */
+    /** A request on a new connection is answered 200, its END_REQUEST complete. */
     static void assertServed(ServerFixture fixture) throws IOException {
         try (RawFcgiConnection other = fixture.connect()) {
             other.request(1, false, Map.of(), new byte[0]);
-            assertEquals("hi", other.readResponse(1).body(), "another connection is served meanwhile");
+            RawFcgiConnection.Response response = other.readResponse(1);
+            assertEquals(200, response.status(), "another connection is served meanwhile: " + response.text());
+            assertEquals(0, response.end().protocolStatus());
         }
     }
 
@@ -136,6 +139,44 @@ class ServerSlowlorisTest {
             assertEquals(0, end.protocolStatus());
             assertTrue(conn.awaitClosed(), "a peer that trickles its params is not kept");
             assertServed(fixture);
+        }
+    }
+
+    /** How the handler of a request whose body stalls treats the body. */
+    enum BodyReader {
+        /** Reads it at once. */
+        AT_ONCE,
+        /** Works for a while first, then reads it. */
+        LATE,
+        /** Runs on the event loop, once the whole body has come (so never). */
+        ON_EVENT_LOOP,
+        /** Answers without reading it. */
+        NEVER
+    }
+
+    @ParameterizedTest(name = "handler reading {0}")
+    @EnumSource(BodyReader.class)
+    @DisplayName("spec 57: a body that stalls mid-record gets 408 after the body read timeout; the idle connection is"
+            + " then closed")
+    void stalledBody(BodyReader reader) throws Exception {
+        FcgiHandler handler = switch (reader) {
+            case NEVER -> HELLO;
+            case LATE -> (request, response) -> {
+                Thread.sleep(2 * TIMEOUT.toMillis());           // busy before it reads: part of the scenario
+                response.body().write(request.body().readAllBytes());
+            };
+            default -> (request, response) -> response.body().write(request.body().readAllBytes());
+        };
+        try (ServerFixture fixture = new ServerFixture(handler, b -> b.bodyReadTimeout(TIMEOUT).idleTimeout(TIMEOUT)
+                .handlerOnEventLoop(reader == BodyReader.ON_EVENT_LOOP));
+             RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).params(1, Map.of("REQUEST_METHOD", "POST", "CONTENT_LENGTH", "1000"));
+            byte[] record = recordOf(STDIN, 1, 1000);
+            conn.write(java.util.Arrays.copyOf(record, 8 + 100));          // the header and 100 of 1000 bytes
+            RawFcgiConnection.Response response = conn.readResponse(1);
+            assertEquals(reader == BodyReader.NEVER ? 200 : 408, response.status(), response.text());
+            assertServed(fixture);
+            assertTrue(conn.awaitClosed(), "the connection with no request in progress is closed");
         }
     }
 
