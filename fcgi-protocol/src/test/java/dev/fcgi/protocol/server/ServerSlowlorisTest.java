@@ -1,5 +1,6 @@
 package dev.fcgi.protocol.server;
 
+import dev.fcgi.protocol.testing.Await;
 import dev.fcgi.protocol.testing.LiveMemory;
 import dev.fcgi.protocol.testing.RawFcgiConnection;
 import dev.fcgi.protocol.testing.RawFcgiConnection.Record;
@@ -10,12 +11,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static dev.fcgi.protocol.testing.RawFcgiConnection.*;
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -178,6 +181,52 @@ class ServerSlowlorisTest {
             assertServed(fixture);
             assertTrue(conn.awaitClosed(), "the connection with no request in progress is closed");
         }
+    }
+
+    @Test
+    @DisplayName("spec 76: a web server reading the response 1 KiB every 50 ms: the handler's write fails after the"
+            + " write timeout, the request ends and its connection is closed")
+    void slowReader() throws Exception {
+        AtomicReference<String> failure = new AtomicReference<>();
+        FcgiHandler handler = (request, response) -> {
+            byte[] chunk = new byte[16 * 1024];
+            try {
+                for (int i = 0; i < 4096; i++) {                // 64 MiB, far more than the socket buffers
+                    response.body().write(chunk);
+                }
+            } catch (IOException e) {
+                failure.set(e.getMessage());
+                throw e;
+            }
+        };
+        try (ServerFixture fixture = new ServerFixture(handler, b -> b.writeTimeout(TIMEOUT).idleTimeout(TIMEOUT));
+             SocketChannel reader = SocketChannel.open(fixture.server.localAddress())) {
+            reader.write(ByteBuffer.wrap(concat(record(BEGIN_REQUEST, 1, new byte[] {0, 1, 1, 0, 0, 0, 0, 0}),
+                    record(PARAMS, 1, new byte[0]), record(STDIN, 1, new byte[0]))));
+            reader.configureBlocking(false);
+            ByteBuffer slowly = ByteBuffer.allocate(1024);
+            for (int reads = 0; failure.get() == null || fixture.server.connectionCount() > 0; reads++) {
+                assertTrue(reads < TRICKLE_BUDGET, "still writing to a reader taking 1 KiB every " + PAUSE + " ms");
+                if (reader.read(slowly.clear()) < 0) {
+                    break;
+                }
+                Thread.sleep(PAUSE);
+                if (reads == 3) {
+                    assertServed(fixture);
+                }
+            }
+            assertTrue(failure.get().contains("write timeout"), failure.get());
+            Await.until(Duration.ofSeconds(20), () -> fixture.server.connectionCount() == 0,
+                    "the server closed the slow reader's connection");
+        }
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
     }
 
     @Test
