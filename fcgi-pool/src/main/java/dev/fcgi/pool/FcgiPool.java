@@ -1490,7 +1490,10 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             return this;
         }
 
-        /** {@code listen.backlog}: requests that may wait for a worker; past it FCGI_OVERLOADED. Default: 511. */
+        /**
+         * {@code listen.backlog}: requests that may wait for a worker; past it FCGI_OVERLOADED. At least 1 with
+         * {@link OnDemandStrategy}, whose requests wait for the worker they start. Default: 511.
+         */
         public Builder listenBacklog(int n) {
             if (n < 0) {
                 throw new IllegalArgumentException("listen.backlog: " + n + " (expected: >= 0)");
@@ -1532,6 +1535,12 @@ public final class FcgiPool implements FcgiDispatcher, AutoCloseable {
             if (statusPath != null && statusPath.equals(pingPath)) {
                 throw new IllegalStateException("[pool " + name + "] the status path and the ping path are both "
                         + statusPath);
+            }
+            if (strategy instanceof OnDemandStrategy && listenBacklog == 0) {
+                // ondemand starts a worker for a request that waits in the queue: with no room there, the first
+                // request would be refused, no worker would ever start, and so would every later one
+                throw new IllegalStateException("[pool " + name + "] listen.backlog 0 with pm = ondemand: no request"
+                        + " could wait for the worker it starts (php-fpm raises it to 511)");
             }
             return new FcgiPool(this);
         }

@@ -104,30 +104,6 @@ class FcgiPoolTest {
     }
 
     @Test
-    @DisplayName("pm.max_requests: a worker leaves after N requests and a fresh one, with a fresh handler, replaces it")
-    void maxRequestsRecycles() {
-        AtomicInteger handlers = new AtomicInteger();
-        Set<Long> workerIds = ConcurrentHashMap.newKeySet();
-        FcgiPool pool = started(pool(StaticStrategy.of(1)).maxRequests(2).handler(() -> {
-            handlers.incrementAndGet();
-            return NOOP;
-        }));
-        int created = handlers.get();
-        for (int i = 0; i < 6; i++) {
-            CountDownLatch done = new CountDownLatch(1);
-            Await.until(WAIT, () -> pool.status().idleProcesses() == 1, "a worker is idle");
-            pool.dispatch(null, () -> {
-                workerIds.add(Thread.currentThread().threadId());
-                done.countDown();
-            });
-            Await.until(WAIT, () -> done.getCount() == 0, "request " + i + " ran");
-        }
-        Await.until(WAIT, () -> pool.status().idleProcesses() == 1, "the last replacement is idle");
-        assertEquals(3, workerIds.size(), "6 requests, 2 per worker");
-        assertEquals(created + 3, handlers.get(), "each replacement got its own handler instance");
-    }
-
-    @Test
     @DisplayName("dynamic: a burst from idle to max_children busy starts every worker without waiting for a tick")
     void dynamicBurstWithoutTicks() {
         FcgiPool pool = started(pool(DynamicStrategy.newBuilder().maxChildren(8).minSpareServers(1)

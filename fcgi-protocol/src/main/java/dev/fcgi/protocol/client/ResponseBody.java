@@ -1,11 +1,11 @@
 package dev.fcgi.protocol.client;
 
+import dev.fcgi.protocol.FcgiContentQueue;
 import io.netty.buffer.ByteBuf;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -30,7 +30,7 @@ final class ResponseBody extends InputStream {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
+    private final FcgiContentQueue queue = new FcgiContentQueue();
     private final long highWater;
     private final long lowWater;
     private final Listener listener;
@@ -57,8 +57,8 @@ final class ResponseBody extends InputStream {
                 content.release();
                 return false;
             }
-            queue.add(content);
             buffered += content.readableBytes();
+            queue.add(content);
             changed.signalAll();
             if (buffered > highWater) {
                 overHighWater = true;

@@ -1,12 +1,12 @@
 package dev.fcgi.protocol.gateway;
 
+import dev.fcgi.protocol.FcgiContentQueue;
 import io.netty.buffer.ByteBuf;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
-import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -34,7 +34,7 @@ final class BodyPipe extends InputStream {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
+    private final FcgiContentQueue queue = new FcgiContentQueue();
     private final long highWater;
     private final long readTimeoutNanos;
     private final Listener listener;
@@ -63,8 +63,8 @@ final class BodyPipe extends InputStream {
                 content.release();
                 return true;
             }
-            queue.add(content);
             buffered += content.readableBytes();
+            queue.add(content);
             changed.signalAll();
             if (buffered > highWater) {
                 full = true;

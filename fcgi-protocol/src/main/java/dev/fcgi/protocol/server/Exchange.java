@@ -52,6 +52,9 @@ final class Exchange implements FcgiRequest {
     boolean stdinEnded;
     boolean dataEnded;
     ScheduledFuture<?> headerTimer;
+    /** An event-loop handler's wait for the rest of the input: see {@link FcgiServerHandler}. */
+    ScheduledFuture<?> bodyTimer;
+    long lastInputNanos;
 
     private volatile boolean aborted;
     private volatile boolean ended;
@@ -186,6 +189,13 @@ final class Exchange implements FcgiRequest {
             }
         }
         return paramsError;
+    }
+
+    /** Notes that STDIN or DATA content arrived, for the body timer of an event-loop handler. */
+    void inputArrived() {
+        if (bodyTimer != null) {
+            lastInputNanos = System.nanoTime();
+        }
     }
 
     /** Whether every input stream the handler of an event-loop server needs has ended. */

@@ -14,7 +14,6 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -164,8 +163,6 @@ public final class FcgiServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast("idle", new IdleStateHandler(
-                                config.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS));
                         ch.pipeline().addLast("decoder", new FcgiRecordDecoder());
                         ch.pipeline().addLast("encoder", FcgiRecordEncoder.INSTANCE);
                         ch.pipeline().addLast("fcgi", new FcgiServerHandler(config, counters));
@@ -501,13 +498,20 @@ public final class FcgiServer implements AutoCloseable {
             return this;
         }
 
-        /** Time from BEGIN_REQUEST to the end of PARAMS at most; then the request is ended. Default: 10 s. */
+        /**
+         * Time from BEGIN_REQUEST to the end of PARAMS at most; then the request is ended (END_REQUEST, appStatus 1)
+         * and the connection closed once its other requests have ended. Default: 10 s.
+         */
         public Builder headerTimeout(Duration timeout) {
             this.headerTimeout = checkPositive("headerTimeout", timeout);
             return this;
         }
 
-        /** Time a body read waits for data at most; then it fails. Default: 60 s. */
+        /**
+         * Time a body read waits for data at most; then it fails, and the answer is 408 unless the handler catches
+         * it. With {@link #handlerOnEventLoop(boolean)}, the time the body may stall before the handler runs; then
+         * the request is answered 408 without it. Default: 60 s.
+         */
         public Builder bodyReadTimeout(Duration timeout) {
             this.bodyReadTimeout = checkPositive("bodyReadTimeout", timeout);
             return this;
@@ -519,7 +523,10 @@ public final class FcgiServer implements AutoCloseable {
             return this;
         }
 
-        /** Time a connection with no request in progress may stay silent; then it is closed. Default: 120 s. */
+        /**
+         * Time a connection may go without a request in progress, counted from when it opened or its last request
+         * ended (bytes that do not start a request do not reset it); then it is closed. Default: 120 s.
+         */
         public Builder idleTimeout(Duration timeout) {
             this.idleTimeout = checkPositive("idleTimeout", timeout);
             return this;

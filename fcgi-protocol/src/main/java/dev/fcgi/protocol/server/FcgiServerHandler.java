@@ -26,7 +26,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
@@ -56,7 +55,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * a BEGIN_REQUEST for an id in use closes the connection with a logged reason; records for an id that is not
  * active, management records with a non-zero id and records only an application sends are ignored (logged at
  * DEBUG); malformed or oversized PARAMS fail that request alone (400 or 431); an unknown role gets
- * FCGI_UNKNOWN_ROLE; a request over a limit gets FCGI_CANT_MPX_CONN or FCGI_OVERLOADED.
+ * FCGI_UNKNOWN_ROLE; a request over a limit gets FCGI_CANT_MPX_CONN or FCGI_OVERLOADED. While the connection is not
+ * writable (the web server does not read), it is not read either.
  */
 final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
 
@@ -81,6 +81,9 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
     /** The server is draining and this connection has begun no request yet: it may begin one, then closes. */
     private boolean drainAfterFirstRequest;
     private ChannelFuture lastEnd;
+    /** When the connection last had no request in progress (opened, or its last request ended). */
+    private long idleSince;
+    private ScheduledFuture<?> idleTimer;
 
     FcgiServerHandler(ServerConfig config, ServerCounters counters) {
         this.config = config;
@@ -97,6 +100,13 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         if (counters.draining()) {
             drain();                // accepted just before the server began to drain
         }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        idleSince = System.nanoTime();
+        scheduleIdleCheck(config.idleTimeout().toNanos());
+        ctx.fireChannelActive();
     }
 
     // ---- inbound records
@@ -238,9 +248,38 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Runs an event-loop handler once the request's input has ended; until then the body read timeout applies to
+     * the input itself, since no handler reads it yet.
+     */
     private void runOnEventLoopWhenComplete(Exchange exchange) {
-        if (exchange.inputComplete() && exchange.queue()) {
+        if (!exchange.inputComplete()) {
+            if (exchange.bodyTimer == null) {
+                exchange.lastInputNanos = System.nanoTime();
+                exchange.bodyTimer = channel.eventLoop().schedule(() -> bodyTimeout(exchange),
+                        config.bodyReadTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            }
+            return;
+        }
+        if (exchange.queue()) {
             exchange.run(config.handler());
+        }
+    }
+
+    /** Answers 408 to an event-loop request whose body has not moved for the body read timeout. */
+    private void bodyTimeout(Exchange exchange) {
+        if (exchange.isEnded() || exchange.inputComplete()) {
+            return;
+        }
+        long left = exchange.lastInputNanos + config.bodyReadTimeout().toNanos() - System.nanoTime();
+        if (left > 0) {
+            exchange.bodyTimer = channel.eventLoop().schedule(() -> bodyTimeout(exchange), left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        String reason = "request body: no data for " + config.bodyReadTimeout().toMillis() + " ms (body read timeout)";
+        logger.warn("{}: request {} answered 408: {}", name, exchange.requestId(), reason);
+        if (exchange.claimWithoutHandler()) {
+            exchange.response().sendError(408, reason);
         }
     }
 
@@ -262,6 +301,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
                 runOnEventLoopWhenComplete(exchange);
             }
         } else {
+            exchange.inputArrived();
             exchange.stdinBody().offer(stdin.content());
         }
     }
@@ -281,6 +321,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
                 runOnEventLoopWhenComplete(exchange);
             }
         } else {
+            exchange.inputArrived();
             exchange.dataBody().offer(data.content());
         }
     }
@@ -332,11 +373,15 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         if (exchange.paramsEnded || exchange.isEnded()) {
             return;
         }
-        logger.warn("{}: request {}: params not complete after {} ms (header timeout); ending it", name,
-                exchange.requestId(), config.headerTimeout().toMillis());
+        logger.warn("{}: request {}: params not complete after {} ms (header timeout); ending it and closing the"
+                + " connection", name, exchange.requestId(), config.headerTimeout().toMillis());
+        // A web server sends the params at once: a peer that trickles them is closed, or it could hold the
+        // connection for ever by starting a new request before each idle timeout.
+        closeWhenIdle = true;
         if (exchange.claimWithoutHandler()) {
             end(exchange, null, 1, false, false);
         }
+        closeIfIdle();
     }
 
     // ---- ending requests and the connection
@@ -402,6 +447,9 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         if (exchanges.get(id) == exchange) {
             exchanges.remove(id);
             counters.releaseRequest();
+            if (exchanges.isEmpty()) {
+                idleSince = System.nanoTime();
+            }
         }
     }
 
@@ -409,6 +457,9 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         int id = exchange.requestId();
         if (exchange.headerTimer != null) {
             exchange.headerTimer.cancel(false);
+        }
+        if (exchange.bodyTimer != null) {
+            exchange.bodyTimer.cancel(false);
         }
         if (exchange.isHandlerDone()) {
             exchange.release();
@@ -491,6 +542,9 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         awaitingParams.clear();
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+        }
         List<Exchange> active = new ArrayList<>(exchanges.values());
         for (Exchange exchange : active) {
             if (exchange.abort("connection closed by the web server")) {
@@ -501,15 +555,28 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelInactive();
     }
 
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof IdleStateEvent && exchanges.isEmpty()) {
-            logger.debug("{}: closing after {} ms without a request (idle timeout)", name,
-                    config.idleTimeout().toMillis());
-            ctx.close();
+    /**
+     * Closes the connection once it has had no request in progress for the idle timeout. Bytes that arrive
+     * meanwhile do not count: a peer that trickles a record header, or anything short of a BEGIN_REQUEST, is closed
+     * as if silent.
+     */
+    private void checkIdle() {
+        if (!channel.isActive()) {
             return;
         }
-        ctx.fireUserEventTriggered(event);
+        long timeout = config.idleTimeout().toNanos();
+        long idleFor = exchanges.isEmpty() ? System.nanoTime() - idleSince : 0;
+        if (idleFor >= timeout) {
+            logger.debug("{}: closing after {} ms without a request (idle timeout)", name,
+                    config.idleTimeout().toMillis());
+            channel.close();
+            return;
+        }
+        scheduleIdleCheck(timeout - idleFor);
+    }
+
+    private void scheduleIdleCheck(long delayNanos) {
+        idleTimer = channel.eventLoop().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -528,6 +595,10 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        // A web server that does not read its answers is not read either: whatever it sends that the server
+        // answers by itself (refused BEGIN_REQUESTs, GET_VALUES, unknown types, requests that end at once) would
+        // otherwise queue answers in memory without bound.
+        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
         signalWritability();
         ctx.fireChannelWritabilityChanged();
     }

@@ -1,5 +1,6 @@
 package dev.fcgi.protocol.server;
 
+import dev.fcgi.protocol.FcgiContentQueue;
 import io.netty.buffer.ByteBuf;
 
 import java.io.IOException;
@@ -10,14 +11,14 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One incoming byte stream of a request (STDIN or DATA), written by the event loop and read by the handler. Up to
- * {@code spoolThreshold} unread bytes stay in memory as the received buffers; past that, what follows goes to a
+ * {@code spoolThreshold} unread bytes stay in memory (in a {@link FcgiContentQueue}, so at most about twice that
+ * whatever the size of the records); past that, what follows goes to a
  * temporary file, which the reader reads after the buffers, until the reader has caught up with the file (then
  * memory again). Memory stays bounded whatever the body size and however slowly the handler reads, and the
  * connection never stops reading for it (other requests on the connection are not held up).
@@ -28,7 +29,7 @@ final class RequestBody extends InputStream {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final ArrayDeque<ByteBuf> buffers = new ArrayDeque<>();
+    private final FcgiContentQueue buffers = new FcgiContentQueue();
     private final long spoolThreshold;
     private final Path spoolDirectory;
     private final long readTimeoutNanos;
@@ -212,8 +213,7 @@ final class RequestBody extends InputStream {
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new IOException("request body: no data for "
-                            + TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos) + " ms (body read timeout)");
+                    throw new BodyReadTimeoutException(TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos));
                 }
                 try {
                     changed.awaitNanos(left);
@@ -308,6 +308,15 @@ final class RequestBody extends InputStream {
             buf.release();
         }
         buffered = 0;
+    }
+
+    /** No body data arrived within the body read timeout. */
+    static final class BodyReadTimeoutException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        BodyReadTimeoutException(long timeoutMillis) {
+            super("request body: no data for " + timeoutMillis + " ms (body read timeout)");
+        }
     }
 
     /** The body exceeded the server's maximum request body length. */

@@ -178,8 +178,7 @@ final class ServerResponse implements FcgiResponse {
             if (!committed) {
                 releaseChunk();
                 headers.clear();
-                int code = failure instanceof RequestBody.BodyTooLargeException
-                        || failure.getCause() instanceof RequestBody.BodyTooLargeException ? 413 : 500;
+                int code = statusFor(failure);
                 status(code);
                 headers.add(new String[] {"Content-Type", "text/plain; charset=utf-8"});
                 appendToChunk((code + " " + FcgiHttpReasons.of(code) + "\n").getBytes(StandardCharsets.UTF_8));
@@ -193,6 +192,19 @@ final class ServerResponse implements FcgiResponse {
         }
         exchange.connection().end(exchange, last, appStatus, stderrUsed, cutShort);   // one trip to the event loop
         return true;
+    }
+
+    /** The status of a handler failure: 413 and 408 when a body read failed for the client's fault, else 500. */
+    private static int statusFor(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof RequestBody.BodyTooLargeException) {
+                return 413;
+            }
+            if (t instanceof RequestBody.BodyReadTimeoutException) {
+                return 408;
+            }
+        }
+        return 500;
     }
 
     /** Answers with {@code code} and a short text body, without running a handler. */

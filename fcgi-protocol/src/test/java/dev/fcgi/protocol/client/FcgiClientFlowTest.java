@@ -268,24 +268,6 @@ class FcgiClientFlowTest {
     // ---- the pool's waiting line ---------------------------------------------------------------------------------
 
     @Test
-    void requestWaitsForABusyConnectionAndGetsIt() throws Exception {
-        server = FakeFcgiServer.tcp(FakeFcgiServer.silent());
-        client(b -> b.multiplexing(Multiplexing.OFF).maxConnections(1));
-
-        CompletableFuture<FcgiClientResponse> first = client.send(FcgiClientRequest.get("/a.php", ""));
-        FakeRequest r1 = server.nextRequest();
-        CompletableFuture<FcgiClientResponse> second = client.send(FcgiClientRequest.get("/b.php", ""));
-        Await.until("the second request waits", () -> client.pool.waiting() == 1);
-        r1.respond(OK);
-        FakeRequest r2 = server.nextRequest();
-        assertEquals(1, r2.connection.index);
-        r2.respond(OK);
-        assertEquals("ok", body(get(first)));
-        assertEquals("ok", body(get(second)));
-        assertEquals(1, server.connections.size());
-    }
-
-    @Test
     void requestWaitingForAConnectionTimesOutWithTheCounters() throws Exception {
         server = FakeFcgiServer.tcp(FakeFcgiServer.silent());
         client(b -> b.multiplexing(Multiplexing.OFF).maxConnections(1));

@@ -32,18 +32,18 @@ class BodyPipeTest {
 
     @Test
     void stopsTheConnectionAboveHighWaterAndResumesAtHalf() throws IOException {
-        BodyPipe pipe = pipe(100, 1000);
-        assertTrue(pipe.offer(bytes(60)));
-        assertFalse(pipe.offer(bytes(60)), "120 > 100: stop reading");
-        byte[] buffer = new byte[50];
-        assertEquals(50, pipe.read(buffer));                    // 70 left
+        BodyPipe pipe = pipe(1000, 1000);
+        assertTrue(pipe.offer(bytes(600)));
+        assertFalse(pipe.offer(bytes(600)), "1200 > 1000: stop reading");
+        byte[] buffer = new byte[500];
+        assertEquals(500, pipe.read(buffer));                   // 700 left
         assertEquals(0, drained.get());
-        assertEquals(10, pipe.read(buffer));                    // the rest of the first buffer: 60 left
-        assertEquals(0, drained.get(), "60 > 50 (half)");
-        assertEquals(50, pipe.read(buffer));                    // 10 left
+        assertEquals(100, pipe.read(buffer));                   // the rest of the first buffer: 600 left
+        assertEquals(0, drained.get(), "600 > 500 (half)");
+        assertEquals(500, pipe.read(buffer));                   // 100 left
         assertEquals(1, drained.get(), "at half: read again");
         pipe.end();
-        assertEquals(10, pipe.read(buffer));
+        assertEquals(100, pipe.read(buffer));
         assertEquals(-1, pipe.read(buffer));
         assertTrue(pipe.isEnded());
     }

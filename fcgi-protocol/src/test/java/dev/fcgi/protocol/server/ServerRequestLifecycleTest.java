@@ -31,8 +31,9 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Abort, multiplexing, limits, timeouts and streaming, statement by statement (numbers from
- * shared/reference/fastcgi-spec.md).
+ * Abort, multiplexing, roles and streaming, statement by statement (numbers from shared/reference/fastcgi-spec.md).
+ * The limits and timeouts, each just under and just over, are in {@link ServerLimitsTest} and
+ * {@link ServerSlowlorisTest}.
  */
 class ServerRequestLifecycleTest {
 
@@ -206,47 +207,6 @@ class ServerRequestLifecycleTest {
     }
 
     @Test
-    @DisplayName("spec 46: without multiplexing a second BEGIN gets FCGI_CANT_MPX_CONN and the first is unaffected")
-    void cantMpxConn() throws Exception {
-        Blocking handler = new Blocking();
-        try (ServerFixture fixture = new ServerFixture(handler, b -> b.maxRequestsPerConnection(1));
-             RawFcgiConnection conn = fixture.connect()) {
-            conn.request(1, true, params(), new byte[0]);
-            conn.request(2, true, params(), new byte[0]);
-            List<Record> others = new ArrayList<>();
-            Response refused = conn.readResponse(2, others);
-            assertEquals(1, refused.records().size());
-            assertEquals(1, refused.end().protocolStatus());
-            handler.release.countDown();
-            assertEquals("released", conn.readResponse(1).body());
-        }
-    }
-
-    @Test
-    @DisplayName("spec 47: past the per-connection and server-wide limits a BEGIN gets FCGI_OVERLOADED")
-    void overloaded() throws Exception {
-        Blocking handler = new Blocking();
-        try (ServerFixture fixture = new ServerFixture(handler, b -> b.maxRequestsPerConnection(2)
-                .maxConcurrentRequests(3));
-             RawFcgiConnection conn = fixture.connect(); RawFcgiConnection other = fixture.connect()) {
-            conn.request(1, true, params(), new byte[0]);
-            conn.request(2, true, params(), new byte[0]);
-            conn.request(3, true, params(), new byte[0]);
-            Response perConnection = conn.readResponse(3);
-            assertEquals(2, perConnection.end().protocolStatus());
-            other.request(1, true, params(), new byte[0]);
-            other.request(2, true, params(), new byte[0]);
-            Response serverWide = other.readResponse(2);
-            assertEquals(2, serverWide.end().protocolStatus(), "the fourth request over the server is refused");
-            handler.release.countDown();
-            Map<Integer, Response> responses = conn.readResponses(1, 2);
-            assertEquals("released", responses.get(1).body());
-            assertEquals("released", responses.get(2).body());
-            assertEquals("released", other.readResponse(1).body());
-        }
-    }
-
-    @Test
     @DisplayName("an executor that rejects a request makes it end with FCGI_OVERLOADED")
     void executorRejects() throws Exception {
         FcgiHandler hello = (request, response) -> response.body().write("hi".getBytes(UTF_8));
@@ -261,31 +221,6 @@ class ServerRequestLifecycleTest {
     }
 
     @Test
-    @DisplayName("spec 16, 56: params over the limit fail that request alone with 431")
-    void paramsTooLong() throws Exception {
-        FcgiHandler hello = (request, response) -> response.body().write("hi".getBytes(UTF_8));
-        try (ServerFixture fixture = new ServerFixture(hello, b -> b.maxParamsLength(1024).maxParams(10));
-             RawFcgiConnection conn = fixture.connect()) {
-            conn.begin(1, 1, true).begin(2, 1, true);
-            conn.params(1, params("BIG", "x".repeat(2000))).stdin(1, new byte[0]);
-            conn.params(2, params("SMALL", "y")).stdin(2, new byte[0]);
-            Map<Integer, Response> first = conn.readResponses(1, 2);
-            assertEquals(431, first.get(1).status());
-            assertEquals("hi", first.get(2).body(), "the other request on the connection is served");
-            Map<String, String> many = new HashMap<>();
-            for (int i = 0; i < 11; i++) {
-                many.put("P" + i, "v");
-            }
-            conn.request(3, true, many, new byte[0]);
-            assertEquals(431, conn.readResponse(3).status(), "more pairs than maxParams");
-            // a length field near 2^31 is refused before anything is allocated
-            conn.begin(4, 1, true).send(PARAMS, 4, new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xF0, 1})
-                    .params(4, params()).stdin(4, new byte[0]);
-            assertEquals(431, conn.readResponse(4).status());
-        }
-    }
-
-    @Test
     @DisplayName("spec 17: a pair cut off by the end of the PARAMS stream fails that request with 400")
     void paramsTruncated() throws Exception {
         FcgiHandler hello = (request, response) -> response.body().write("hi".getBytes(UTF_8));
@@ -295,50 +230,6 @@ class ServerRequestLifecycleTest {
             assertEquals(400, conn.readResponse(1).status());
             conn.request(2, true, params(), new byte[0]);
             assertEquals("hi", conn.readResponse(2).body());
-        }
-    }
-
-    @Test
-    @DisplayName("spec 57: params never ended are cut by the header timeout with an END_REQUEST")
-    void headerTimeout() throws Exception {
-        FcgiHandler hello = (request, response) -> response.body().write("hi".getBytes(UTF_8));
-        try (ServerFixture fixture = new ServerFixture(hello, b -> b.headerTimeout(Duration.ofMillis(200)));
-             RawFcgiConnection conn = fixture.connect()) {
-            conn.begin(1, 1, false).send(PARAMS, 1, pairs(params("A", "b")));
-            Response response = conn.readResponse(1);
-            assertEquals(1, response.records().size());
-            assertNotEquals(0, response.end().appStatus());
-            assertTrue(conn.awaitClosed());
-        }
-    }
-
-    @Test
-    @DisplayName("a connection opened and left silent is closed after the idle timeout")
-    void idleTimeout() throws Exception {
-        FcgiHandler hello = (request, response) -> response.body().write("hi".getBytes(UTF_8));
-        try (ServerFixture fixture = new ServerFixture(hello, b -> b.idleTimeout(Duration.ofMillis(200)));
-             RawFcgiConnection conn = fixture.connect()) {
-            assertTrue(conn.awaitClosed());
-        }
-    }
-
-    @Test
-    @DisplayName("spec 57: a stalled body read fails after the body read timeout")
-    void bodyReadTimeout() throws Exception {
-        AtomicReference<String> error = new AtomicReference<>();
-        FcgiHandler handler = (request, response) -> {
-            try {
-                request.body().readAllBytes();
-            } catch (IOException e) {
-                error.set(e.getMessage());
-                throw e;
-            }
-        };
-        try (ServerFixture fixture = new ServerFixture(handler, b -> b.bodyReadTimeout(Duration.ofMillis(200)));
-             RawFcgiConnection conn = fixture.connect()) {
-            conn.begin(1, 1, true).params(1, params()).stream(STDIN, 1, "some".getBytes(UTF_8));
-            assertEquals(500, conn.readResponse(1).status());
-            assertTrue(error.get().contains("body read timeout"), error.get());
         }
     }
 
@@ -395,19 +286,6 @@ class ServerRequestLifecycleTest {
             try (var files = Files.list(spool)) {
                 assertEquals(0, files.count(), "spool files never outlive their request");
             }
-        }
-    }
-
-    @Test
-    @DisplayName("a body over maxRequestBodyLength gets 413")
-    void bodyTooLarge() throws Exception {
-        FcgiHandler handler = (request, response) -> response.body().write(request.body().readAllBytes());
-        try (ServerFixture fixture = new ServerFixture(handler, b -> b.maxRequestBodyLength(1000));
-             RawFcgiConnection conn = fixture.connect()) {
-            conn.request(1, true, params(), new byte[1001]);
-            assertEquals(413, conn.readResponse(1).status());
-            conn.request(2, true, params(), new byte[1000]);
-            assertEquals(1000, conn.readResponse(2).body().length());
         }
     }
 
@@ -560,20 +438,6 @@ class ServerRequestLifecycleTest {
     }
 
     @Test
-    @DisplayName("spec 41: without KEEP_CONN the server reads the rest of the body before it closes")
-    void lingersForTheRestOfTheBody() throws Exception {
-        FcgiHandler handler = (request, response) -> response.body().write("early answer".getBytes(UTF_8));
-        try (ServerFixture fixture = new ServerFixture(handler, b -> b.lingerTimeout(Duration.ofSeconds(30)));
-             RawFcgiConnection conn = fixture.connect()) {
-            conn.begin(1, 1, false).params(1, params());
-            assertEquals("early answer", conn.readResponse(1).body());
-            conn.stream(STDIN, 1, new byte[1_000_000]);
-            conn.send(STDIN, 1, new byte[0]);
-            assertTrue(conn.awaitClosed(), "closed once the body ended, long before the 30 s linger timeout");
-        }
-    }
-
-    @Test
     @DisplayName("the event-loop handler mode runs after the whole request arrived, without blocking")
     void handlerOnEventLoop() throws Exception {
         FcgiHandler handler = (request, response) -> {
@@ -586,22 +450,6 @@ class ServerRequestLifecycleTest {
             conn.begin(1, 1, true).params(1, params()).stream(STDIN, 1, "ab".getBytes(UTF_8))
                     .stdin(1, "cde".getBytes(UTF_8));
             assertEquals("abcde", conn.readResponse(1).body());
-        }
-    }
-
-    @Test
-    @DisplayName("maxConnections: past the limit the server stops accepting until a connection closes")
-    void maxConnections() throws Exception {
-        FcgiHandler hello = (request, response) -> response.body().write("hi".getBytes(UTF_8));
-        try (ServerFixture fixture = new ServerFixture(hello, b -> b.maxConnections(1))) {
-            RawFcgiConnection first = fixture.connect();
-            first.request(1, true, params(), new byte[0]);
-            assertEquals("hi", first.readResponse(1).body());
-            try (RawFcgiConnection second = fixture.connect()) {
-                second.request(1, true, params(), new byte[0]);
-                first.close();
-                assertEquals("hi", second.readResponse(1).body(), "accepted once the first connection closed");
-            }
         }
     }
 

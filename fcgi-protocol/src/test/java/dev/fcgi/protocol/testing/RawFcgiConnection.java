@@ -215,6 +215,32 @@ public final class RawFcgiConnection implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Whether the peer has closed the connection, checked without waiting: reads what has arrived (kept for
+     * {@link #readRecord()}) and reports end of stream or a reset.
+     */
+    public boolean isClosedByPeer() throws IOException {
+        in.compact();
+        try {
+            if (!in.hasRemaining()) {
+                return false;                   // the buffer is full of unread records: the peer is still writing
+            }
+            return channel.read(in) < 0;
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().contains("reset")) {
+                return true;
+            }
+            throw e;
+        } finally {
+            in.flip();
+        }
+    }
+
+    /** Whether bytes have arrived that no read has taken yet (after {@link #isClosedByPeer()}, for one). */
+    public boolean hasUnreadBytes() {
+        return in.hasRemaining();
+    }
+
     /** The records of request {@code id} up to its END_REQUEST (records of other ids are kept in {@code others}). */
     public Response readResponse(int id, List<Record> others) throws IOException {
         List<Record> records = new ArrayList<>();
