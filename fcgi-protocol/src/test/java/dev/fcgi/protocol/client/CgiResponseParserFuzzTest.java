@@ -30,6 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <li>the status is 100 to 999; header names are non-empty and hold no control character, space, colon or
  *     non-ASCII; values hold no CR, LF or NUL (RFC 9110, section 5.5) and no leading or trailing white space.
  * </ul>
+ * Findings kept as regression inputs: {@code finding-bare-cr-in-header-value} (a bare CR inside a header line was
+ * passed on in the value, {@code "b=2\rX-Empty:"}; such lines are now rejected as malformed).
  */
 class CgiResponseParserFuzzTest {
 
