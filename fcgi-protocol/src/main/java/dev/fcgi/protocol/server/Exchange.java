@@ -52,6 +52,9 @@ final class Exchange implements FcgiRequest {
     boolean stdinEnded;
     boolean dataEnded;
     ScheduledFuture<?> headerTimer;
+    /** For a handler on the event loop: the body timeout's timer, and when body data last came (event loop ticks). */
+    ScheduledFuture<?> bodyTimer;
+    long bodyReadNanos;
 
     private volatile boolean aborted;
     private volatile boolean ended;

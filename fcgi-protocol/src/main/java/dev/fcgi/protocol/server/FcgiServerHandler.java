@@ -206,6 +206,10 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
                 dispatch(exchange);
             } else {
                 runOnEventLoopWhenComplete(exchange);
+                if (!exchange.inputComplete()) {
+                    exchange.bodyReadNanos = nanoTime();
+                    scheduleBodyTimeout(exchange, config.bodyReadTimeout().toNanos());
+                }
             }
         } finally {
             params.release();
@@ -250,6 +254,9 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
                 runOnEventLoopWhenComplete(exchange);
             }
         } else {
+            if (exchange.bodyTimer != null) {
+                exchange.bodyReadNanos = nanoTime();
+            }
             exchange.stdinBody().offer(stdin.content());
         }
     }
@@ -269,6 +276,9 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
                 runOnEventLoopWhenComplete(exchange);
             }
         } else {
+            if (exchange.bodyTimer != null) {
+                exchange.bodyReadNanos = nanoTime();
+            }
             exchange.dataBody().offer(data.content());
         }
     }
@@ -325,6 +335,38 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         if (exchange.claimWithoutHandler()) {
             end(exchange, null, 1, false, false);
         }
+    }
+
+    /**
+     * For a handler on the event loop, which runs once the body is all in: the body read timeout applies to the wait
+     * for the rest of the body, which would otherwise hold the request (and its slot) for as long as the web server
+     * keeps the connection open. A timer checks when body data last came and waits again for the rest of the time.
+     */
+    private void scheduleBodyTimeout(Exchange exchange, long delayNanos) {
+        exchange.bodyTimer = channel.eventLoop().schedule(() -> bodyTimeout(exchange), delayNanos,
+                TimeUnit.NANOSECONDS);
+    }
+
+    private void bodyTimeout(Exchange exchange) {
+        if (exchange.inputComplete() || exchange.isEnded()) {
+            return;
+        }
+        long timeout = config.bodyReadTimeout().toNanos();
+        long waited = nanoTime() - exchange.bodyReadNanos;
+        if (waited < timeout) {
+            scheduleBodyTimeout(exchange, timeout - waited);
+            return;
+        }
+        logger.warn("{}: request {}: no body data for {} ms (body read timeout); answering 408", name,
+                exchange.requestId(), config.bodyReadTimeout().toMillis());
+        if (exchange.claimWithoutHandler()) {
+            exchange.response().sendError(408, "no body data for " + config.bodyReadTimeout().toMillis()
+                    + " ms (body read timeout)");
+        }
+    }
+
+    private long nanoTime() {
+        return channel.eventLoop().ticker().nanoTime();
     }
 
     // ---- ending requests and the connection
@@ -397,6 +439,9 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         int id = exchange.requestId();
         if (exchange.headerTimer != null) {
             exchange.headerTimer.cancel(false);
+        }
+        if (exchange.bodyTimer != null) {
+            exchange.bodyTimer.cancel(false);
         }
         if (exchange.isHandlerDone()) {
             exchange.release();

@@ -66,6 +66,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <li>a request's STDOUT, if any, is a CGI response: headers, a blank line, a body;
  * <li>afterwards every input buffer is released, no request is counted and no spool file is left.
  * </ul>
+ * Findings kept as regression inputs: {@code finding-stalled-stdin-on-event-loop} (with the handler on the event
+ * loop, a request whose STDIN never ended kept its slot for as long as the connection stayed open: no timeout
+ * applied; it is now answered 408 after the body read timeout).
  */
 class ServerPipelineFuzzTest {
 
