@@ -4,6 +4,7 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.DecoderException;
 
 import java.util.Arrays;
 import java.util.function.IntUnaryOperator;
@@ -60,6 +61,11 @@ public record FuzzInput(byte[] stream, int[] reads, int options) {
      * Writes the stream into {@code ch} read by read, as retained slices of one leak-tracked buffer, until it is all
      * written or the channel has closed (as a socket stops reading then); the buffer is released either way.
      *
+     * <p>When a handler closes an {@link EmbeddedChannel}, its pipeline is torn down at once, within the read (a
+     * real channel does that after the read): a decoder error in the rest of that read then reaches the end of the
+     * pipeline, which a real channel's handlers would have seen. Such a {@link DecoderException}, thrown once the
+     * channel has closed, ends the feeding; any other exception propagates.
+     *
      * @return the buffer, released, so that the caller can check that nothing still holds it ({@code refCnt() == 0})
      */
     public ByteBuf feed(EmbeddedChannel ch) {
@@ -72,7 +78,13 @@ public record FuzzInput(byte[] stream, int[] reads, int options) {
         try {
             IntUnaryOperator sizes = readSizes();
             while (root.isReadable() && ch.isOpen()) {
-                ch.writeInbound(root.readRetainedSlice(sizes.applyAsInt(root.readableBytes())));
+                try {
+                    ch.writeInbound(root.readRetainedSlice(sizes.applyAsInt(root.readableBytes())));
+                } catch (DecoderException e) {
+                    if (ch.isOpen()) {
+                        throw e;
+                    }
+                }
                 afterEachRead.run();
             }
         } finally {
