@@ -2,7 +2,7 @@ package dev.fcgi.protocol;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.embedded.EmbeddedChannel;
+import dev.fcgi.protocol.FcgiTestWire.Outcome;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -14,12 +14,12 @@ import java.util.Random;
 import java.util.function.Function;
 import java.util.function.IntUnaryOperator;
 
-import static dev.fcgi.protocol.FcgiTestWire.buffer;
+import static dev.fcgi.protocol.FcgiTestWire.WHOLE_READS;
 import static dev.fcgi.protocol.FcgiTestWire.bytes;
-import static dev.fcgi.protocol.FcgiTestWire.canonical;
 import static dev.fcgi.protocol.FcgiTestWire.concat;
 import static dev.fcgi.protocol.FcgiTestWire.header;
 import static dev.fcgi.protocol.FcgiTestWire.hex;
+import static dev.fcgi.protocol.FcgiTestWire.outcome;
 import static dev.fcgi.protocol.FcgiTestWire.pairs;
 import static dev.fcgi.protocol.FcgiTestWire.record;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,11 +36,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 class FcgiDecoderFuzzTest {
 
     private static final int STREAMS = 2000;
-    private static final IntUnaryOperator WHOLE = readable -> readable;
-
-    /** What decoding one input gave: its records in canonical form, and the protocol error, if any. */
-    private record Outcome(List<Object> records, String error) {
-    }
 
     @Test
     @DisplayName("spec 58: random byte streams")
@@ -93,11 +88,11 @@ class FcgiDecoderFuzzTest {
         for (int seed = 0; seed < 500; seed++) {
             Random rnd = new Random(0x5EED_3000L + seed);
             byte[] wire = conversation(rnd);
-            Outcome whole = decode(wire, WHOLE);
+            Outcome whole = outcome(wire, WHOLE_READS);
             assertNull(whole.error(), "seed " + seed);
-            assertEquals(whole, decode(wire, randomSlices(rnd)), "seed " + seed);
+            assertEquals(whole, outcome(wire, randomSlices(rnd)), "seed " + seed);
             if (seed % 5 == 0 && wire.length < 4096) {
-                assertEquals(whole, decode(wire, readable -> 1), "seed " + seed + ", byte by byte");
+                assertEquals(whole, outcome(wire, readable -> 1), "seed " + seed + ", byte by byte");
             }
         }
     }
@@ -114,7 +109,7 @@ class FcgiDecoderFuzzTest {
             long limit = rnd.nextBoolean() ? 4096 : Long.MAX_VALUE;
             int maxPairs = rnd.nextBoolean() ? 8 : 1000;
             try {
-                String whole = decodeParams(content, limit, maxPairs, WHOLE);
+                String whole = decodeParams(content, limit, maxPairs, WHOLE_READS);
                 assertEquals(whole, decodeParams(content, limit, maxPairs, randomSlices(rnd)));
             } catch (Throwable t) {
                 throw new AssertionError("seed " + seed + ": " + shortHex(content), t);
@@ -127,8 +122,8 @@ class FcgiDecoderFuzzTest {
             Random rnd = new Random(baseSeed + seed);
             byte[] wire = generator.apply(rnd);
             try {
-                Outcome whole = decode(wire, WHOLE);
-                assertEquals(whole, decode(wire, randomSlices(rnd)));
+                Outcome whole = outcome(wire, WHOLE_READS);
+                assertEquals(whole, outcome(wire, randomSlices(rnd)));
             } catch (Throwable t) {
                 throw new AssertionError("seed " + (baseSeed + seed) + ": " + shortHex(wire), t);
             }
@@ -138,49 +133,6 @@ class FcgiDecoderFuzzTest {
     /** Slices of 1 to 64 bytes. */
     private static IntUnaryOperator randomSlices(Random rnd) {
         return readable -> 1 + rnd.nextInt(Math.min(64, readable));
-    }
-
-    /**
-     * Decodes {@code wire} in slices whose sizes {@code slices} picks from the bytes left. Only
-     * {@link FcgiProtocolException} is caught; anything else escapes and fails the test.
-     */
-    private static Outcome decode(byte[] wire, IntUnaryOperator slices) {
-        EmbeddedChannel ch = new EmbeddedChannel(new FcgiRecordDecoder());
-        List<FcgiRecord> records = new ArrayList<>();
-        ByteBuf root = buffer(wire);
-        String error = null;
-        try {
-            while (root.isReadable()) {
-                int n = slices.applyAsInt(root.readableBytes());
-                try {
-                    boolean produced = ch.writeInbound(root.readRetainedSlice(n));
-                    assertFalse(error != null && produced, "a record after a protocol error");
-                } catch (FcgiProtocolException e) {
-                    assertNull(error, "a second protocol error");
-                    error = e.getMessage();
-                }
-                drain(ch, records);
-            }
-            try {
-                ch.finish();
-            } catch (FcgiProtocolException e) {
-                assertNull(error, "a second protocol error");
-                error = e.getMessage();
-            }
-            drain(ch, records);
-        } finally {
-            root.release();
-            ch.finishAndReleaseAll();
-        }
-        List<Object> canonical = canonical(records);
-        assertEquals(0, root.refCnt(), "the input buffer was not released");
-        return new Outcome(canonical, error);
-    }
-
-    private static void drain(EmbeddedChannel ch, List<FcgiRecord> records) {
-        for (Object msg; (msg = ch.readInbound()) != null; ) {
-            records.add((FcgiRecord) msg);
-        }
     }
 
     /** Decodes PARAMS content in slices; returns the pairs, or the kind of error. */

@@ -12,9 +12,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.IntUnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -25,6 +27,8 @@ final class FcgiTestWire {
 
     /** Feeds the whole input in one buffer. */
     static final int WHOLE = Integer.MAX_VALUE;
+    /** Read sizes for {@link #outcome}: everything left in one read. */
+    static final IntUnaryOperator WHOLE_READS = left -> left;
 
     private FcgiTestWire() {
     }
@@ -135,6 +139,54 @@ final class FcgiTestWire {
         }
         assertEquals(0, root.refCnt(), "the decoder still holds the input");
         return decoded;
+    }
+
+    /** What decoding one input gave: its records in {@linkplain #canonical canonical} form, and the protocol error. */
+    record Outcome(List<Object> records, String error) {
+    }
+
+    /**
+     * Decodes {@code wire} in reads whose sizes {@code reads} picks from the bytes left, tolerating a protocol
+     * error: only {@link FcgiProtocolException} is caught (at most one, and no record may follow it); anything else
+     * escapes. Checks that the decoder let go of every input buffer.
+     */
+    static Outcome outcome(byte[] wire, IntUnaryOperator reads) {
+        EmbeddedChannel ch = new EmbeddedChannel(new FcgiRecordDecoder());
+        List<FcgiRecord> records = new ArrayList<>();
+        ByteBuf root = buffer(wire);
+        String error = null;
+        try {
+            while (root.isReadable()) {
+                int n = reads.applyAsInt(root.readableBytes());
+                try {
+                    boolean produced = ch.writeInbound(root.readRetainedSlice(n));
+                    assertFalse(error != null && produced, "a record after a protocol error");
+                } catch (FcgiProtocolException e) {
+                    assertNull(error, "a second protocol error");
+                    error = e.getMessage();
+                }
+                drain(ch, records);
+            }
+            try {
+                ch.finish();
+            } catch (FcgiProtocolException e) {
+                assertNull(error, "a second protocol error");
+                error = e.getMessage();
+            }
+            drain(ch, records);
+        } finally {
+            root.release();
+            ch.finishAndReleaseAll();
+        }
+        List<Object> canonical = canonical(records);
+        assertEquals(0, root.refCnt(), "the input buffer was not released");
+        return new Outcome(canonical, error);
+    }
+
+    private static void drain(EmbeddedChannel ch, List<FcgiRecord> records) {
+        for (Object msg; (msg = ch.readInbound()) != null; ) {
+            records.add((FcgiRecord) msg);
+        }
     }
 
     /** Reads every inbound record, in the canonical form, releasing each. */

@@ -1,5 +1,6 @@
 package dev.fcgi.examples.interop;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,6 +14,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -98,7 +100,12 @@ final class FcgiTap implements AutoCloseable {
     private final List<String> problems = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile boolean closed;
-    private final java.util.Set<Integer> closedByWebServer = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<Integer> closedByWebServer = ConcurrentHashMap.newKeySet();
+    /** The first {@link #MAX_KEPT} bytes of each connection and direction, by "connection direction". */
+    private final Map<String, ByteArrayOutputStream> kept = new ConcurrentHashMap<>();
+
+    /** At most this many bytes of each connection and direction are kept for {@link #bytes}. */
+    static final int MAX_KEPT = 1 << 20;
 
     private FcgiTap(InetSocketAddress target, ServerSocket listener) {
         this.target = target;
@@ -141,6 +148,17 @@ final class FcgiTap implements AutoCloseable {
 
     int acceptedConnections() {
         return accepted.get();
+    }
+
+    /** The bytes that went {@code direction} on the tap's connection {@code connection}: the first MAX_KEPT. */
+    byte[] bytes(int connection, Direction direction) {
+        ByteArrayOutputStream bytes = kept.get(connection + " " + direction);
+        if (bytes == null) {
+            return new byte[0];
+        }
+        synchronized (bytes) {
+            return bytes.toByteArray();
+        }
     }
 
     /** Bytes that did not parse as FastCGI records (none expected). */
@@ -188,8 +206,13 @@ final class FcgiTap implements AutoCloseable {
             InputStream in = from.getInputStream();
             OutputStream out = to.getOutputStream();
             int n;
+            ByteArrayOutputStream keep = kept.computeIfAbsent(connection + " " + direction,
+                    key -> new ByteArrayOutputStream());
             while ((n = read(in, buffer, connection, direction)) >= 0) {
                 parser.feed(buffer, n);
+                synchronized (keep) {
+                    keep.write(buffer, 0, Math.min(n, MAX_KEPT - keep.size()));
+                }
                 out.write(buffer, 0, n);
             }
             if (direction == Direction.TO_APP) {

@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * Parses the CGI header block at the start of a STDOUT stream (RFC 3875 section 6): lines {@code Name: value}
- * ended by LF or CRLF, then an empty line. {@code Status: NNN reason} sets the status; a {@code Location} without a
+ * ended by LF or CRLF, then an empty line. A line with a CR or NUL inside is malformed (RFC 9110 section 5.5). {@code Status: NNN reason} sets the status; a {@code Location} without a
  * Status means 302; otherwise 200. The block may arrive split over any number of records. Not thread-safe: used on
  * one connection's event loop.
  */
@@ -99,7 +99,7 @@ final class CgiResponseParser {
             String line = block.substring(start, end > start && block.charAt(end - 1) == '\r' ? end - 1 : end);
             start = end + 1;
             int colon = line.indexOf(':');
-            if (colon <= 0 || !isToken(line, colon)) {
+            if (colon <= 0 || !isToken(line, colon) || line.indexOf('\r') >= 0 || line.indexOf('\0') >= 0) {
                 throw new FcgiClientException("malformed CGI response header line: \"" + printable(line) + '"');
             }
             String name = line.substring(0, colon);

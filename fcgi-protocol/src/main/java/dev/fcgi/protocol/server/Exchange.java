@@ -194,7 +194,7 @@ final class Exchange implements FcgiRequest {
     /** Notes that STDIN or DATA content arrived, for the body timer of an event-loop handler. */
     void inputArrived() {
         if (bodyTimer != null) {
-            lastInputNanos = System.nanoTime();
+            lastInputNanos = connection.nanoTime();
         }
     }
 

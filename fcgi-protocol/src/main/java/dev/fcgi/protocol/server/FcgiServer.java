@@ -408,7 +408,8 @@ public final class FcgiServer implements AutoCloseable {
         /**
          * Runs the handler on the connection's event loop, once the whole request (params, body and data) has
          * arrived, for handlers that never block. Body reads then never wait and response writes never wait for
-         * the connection (large responses collect in memory). Default: false.
+         * the connection (large responses collect in memory); a request whose body stops coming for the body read
+         * timeout is answered 408. Default: false.
          */
         public Builder handlerOnEventLoop(boolean onEventLoop) {
             this.handlerOnEventLoop = onEventLoop;

@@ -104,7 +104,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        idleSince = System.nanoTime();
+        idleSince = nanoTime();
         scheduleIdleCheck(config.idleTimeout().toNanos());
         ctx.fireChannelActive();
     }
@@ -255,7 +255,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
     private void runOnEventLoopWhenComplete(Exchange exchange) {
         if (!exchange.inputComplete()) {
             if (exchange.bodyTimer == null) {
-                exchange.lastInputNanos = System.nanoTime();
+                exchange.lastInputNanos = nanoTime();
                 exchange.bodyTimer = channel.eventLoop().schedule(() -> bodyTimeout(exchange),
                         config.bodyReadTimeout().toNanos(), TimeUnit.NANOSECONDS);
             }
@@ -271,7 +271,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         if (exchange.isEnded() || exchange.inputComplete()) {
             return;
         }
-        long left = exchange.lastInputNanos + config.bodyReadTimeout().toNanos() - System.nanoTime();
+        long left = exchange.lastInputNanos + config.bodyReadTimeout().toNanos() - nanoTime();
         if (left > 0) {
             exchange.bodyTimer = channel.eventLoop().schedule(() -> bodyTimeout(exchange), left, TimeUnit.NANOSECONDS);
             return;
@@ -448,7 +448,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
             exchanges.remove(id);
             counters.releaseRequest();
             if (exchanges.isEmpty()) {
-                idleSince = System.nanoTime();
+                idleSince = nanoTime();
             }
         }
     }
@@ -565,7 +565,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         long timeout = config.idleTimeout().toNanos();
-        long idleFor = exchanges.isEmpty() ? System.nanoTime() - idleSince : 0;
+        long idleFor = exchanges.isEmpty() ? nanoTime() - idleSince : 0;
         if (idleFor >= timeout) {
             logger.debug("{}: closing after {} ms without a request (idle timeout)", name,
                     config.idleTimeout().toMillis());
@@ -601,6 +601,11 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         ctx.channel().config().setAutoRead(ctx.channel().isWritable());
         signalWritability();
         ctx.fireChannelWritabilityChanged();
+    }
+
+    /** The event loop's clock, which the timers scheduled on it also follow. Event loop. */
+    long nanoTime() {
+        return channel.eventLoop().ticker().nanoTime();
     }
 
     /** Wakes handler threads waiting for writability, so that they see an abort. Any thread. */

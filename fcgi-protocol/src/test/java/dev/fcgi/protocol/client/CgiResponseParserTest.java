@@ -61,6 +61,9 @@ class CgiResponseParserTest {
         assertThrows(FcgiClientException.class, () -> head("Status: 099 x\r\n"));
         assertThrows(FcgiClientException.class, () -> head("Status: OK\r\n"));
         assertThrows(FcgiClientException.class, () -> head("Status: 200\r\nStatus: 201\r\n"));
+        assertThrows(FcgiClientException.class, () -> head("Set-Cookie: b=2\rX-Injected: 1\r\n"), "a bare CR");
+        assertThrows(FcgiClientException.class, () -> head("X-A: 1\0\r\n"), "a NUL");
+        assertThrows(FcgiClientException.class, () -> head("Status: 200 O\rK\r\n"), "a CR in the reason");
     }
 
     @Test

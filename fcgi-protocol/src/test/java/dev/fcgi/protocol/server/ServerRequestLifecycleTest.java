@@ -234,6 +234,21 @@ class ServerRequestLifecycleTest {
     }
 
     @Test
+    @DisplayName("spec 57: a handler on the event loop: a body that stops coming is answered 408 after the body read"
+            + " timeout (found by ServerPipelineFuzzTest)")
+    void bodyReadTimeoutOnEventLoop() throws Exception {
+        FcgiHandler hello = (request, response) -> response.body().write("hi".getBytes(UTF_8));
+        try (ServerFixture fixture = new ServerFixture(hello, b -> b.handlerOnEventLoop(true)
+                .bodyReadTimeout(Duration.ofMillis(200)));
+             RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).params(1, params()).stream(STDIN, 1, "some".getBytes(UTF_8));
+            assertEquals(408, conn.readResponse(1).status());
+            conn.begin(2, 1, true).params(2, params()).send(STDIN, 2, new byte[0]);
+            assertEquals(200, conn.readResponse(2).status(), "the connection serves the next request");
+        }
+    }
+
+    @Test
     @DisplayName("spec 30, 32: the handler starts when PARAMS end and can answer before STDIN arrives")
     void streamsBeforeStdin() throws Exception {
         FcgiHandler handler = (request, response) -> {
