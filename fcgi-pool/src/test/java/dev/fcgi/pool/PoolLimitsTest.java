@@ -3,6 +3,7 @@ package dev.fcgi.pool;
 import dev.fcgi.protocol.server.FcgiHandler;
 import dev.fcgi.protocol.server.FcgiServer;
 import dev.fcgi.protocol.testing.Await;
+import dev.fcgi.protocol.testing.LimitValues;
 import dev.fcgi.protocol.testing.RawFcgiConnection;
 import dev.fcgi.protocol.testing.RawFcgiConnection.Response;
 import org.junit.jupiter.api.AfterEach;
@@ -30,12 +31,11 @@ import static org.junit.jupiter.api.Assertions.*;
  * The pool's limits behind an {@link FcgiServer}, each just under and just over: {@code pm.max_children} busy
  * workers and {@code listen.backlog} queued requests are all served, one more request gets FCGI_OVERLOADED (as
  * php-fpm's full listen queue makes nginx answer 502/503); {@code pm.max_requests} requests run on a worker, the
- * next on a fresh one. Sizes are edges plus two drawn from a fixed seed. ({@code request_terminate_timeout}:
+ * next on a fresh one. Sizes are edges plus one drawn from a fixed seed ({@link LimitValues}). ({@code request_terminate_timeout}:
  * {@link TerminateTimeoutTest}.)
  */
 class PoolLimitsTest {
 
-    static final long SEED = 20_251_122L;
     static final Duration WAIT = Duration.ofSeconds(20);
 
     private final List<FcgiPool> pools = new ArrayList<>();
@@ -71,7 +71,7 @@ class PoolLimitsTest {
     }
 
     static Stream<Arguments> childrenAndBacklog() {
-        Random random = new Random(SEED);
+        Random random = LimitValues.random(1, 8);
         List<Arguments> cases = new ArrayList<>();
         for (String pm : List.of("static", "ondemand")) {
             int least = pm.equals("ondemand") ? 1 : 0;         // ondemand's requests wait for the worker they start
@@ -119,8 +119,7 @@ class PoolLimitsTest {
     }
 
     static IntStream maxRequests() {
-        Random random = new Random(SEED);
-        return IntStream.concat(IntStream.of(1, 3), IntStream.generate(() -> 2 + random.nextInt(30)).limit(2));
+        return LimitValues.edgesAndSeeded(2, 32, 1, 3);
     }
 
     @ParameterizedTest(name = "pm.max_requests {0}")

@@ -2,7 +2,6 @@ package dev.fcgi.protocol.client;
 
 import dev.fcgi.protocol.client.FakeFcgiServer.FakeRequest;
 import io.netty.channel.Channel;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -11,48 +10,25 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
 
 import static dev.fcgi.protocol.client.Await.failure;
 import static dev.fcgi.protocol.client.Await.get;
+import static dev.fcgi.protocol.testing.LimitValues.edgesAndSeeded;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Every limit of {@link FcgiClient.Builder}, each with an answer just under it (taken as usual) and just over it
- * (the documented reaction), against a scripted application; values are edges plus two drawn from a fixed seed.
+ * (the documented reaction), against a scripted application; values are edges plus one drawn from a fixed seed
+ * ({@link dev.fcgi.protocol.testing.LimitValues}).
  * The timeouts' reactions are also in {@link FcgiClientFlowTest} (request timeout), {@link FcgiClientSpecTest}
  * (abort timeout) and {@link FcgiClientMultiplexingTest} (connect timeout of the multiplexing probe).
  */
-class ClientLimitsTest {
+class ClientLimitsTest extends FakeServerTestBase {
 
-    static final long SEED = 20_251_122L;
     static final String OK = "Content-Type: text/plain\r\n\r\nok";
 
-    FakeFcgiServer server;
-    FcgiClient client;
-
-    @AfterEach
-    void tearDown() {
-        if (client != null) {
-            client.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    private FcgiClient client(UnaryOperator<FcgiClient.Builder> options) {
-        client = options.apply(FcgiClient.builder().address(server.address())).build();
-        return client;
-    }
-
-    private static IntStream withSeeded(int from, int to, int... edges) {
-        Random random = new Random(SEED + from + to);
-        return IntStream.concat(IntStream.of(edges), IntStream.generate(() -> from + random.nextInt(to - from)).limit(2));
-    }
 
     private static String body(FcgiClientResponse response) throws Exception {
         try (response) {
@@ -68,7 +44,7 @@ class ClientLimitsTest {
     }
 
     static IntStream headerLengths() {
-        return withSeeded(64, 256 * 1024, 7, 1024, 64 * 1024);
+        return edgesAndSeeded(64, 256 * 1024, 7, 1024, 64 * 1024);
     }
 
     @ParameterizedTest(name = "maxResponseHeaderLength {0}")
@@ -92,7 +68,7 @@ class ClientLimitsTest {
     }
 
     static IntStream bufferSizes() {
-        return withSeeded(1024, 1 << 20, 1024, 64 * 1024, 256 * 1024);
+        return edgesAndSeeded(1024, 1 << 20, 1024, 64 * 1024, 256 * 1024);
     }
 
     @ParameterizedTest(name = "responseBufferSize {0}")
@@ -123,7 +99,7 @@ class ClientLimitsTest {
     }
 
     static IntStream connectionCounts() {
-        return withSeeded(2, 16, 1, 3);
+        return edgesAndSeeded(2, 16, 1, 3);
     }
 
     @ParameterizedTest(name = "maxConnections {0}")
@@ -154,7 +130,7 @@ class ClientLimitsTest {
     }
 
     static IntStream requestsPerConnection() {
-        return withSeeded(2, 100, 1, 2);
+        return edgesAndSeeded(2, 100, 1, 2);
     }
 
     @ParameterizedTest(name = "maxRequestsPerConnection {0}")

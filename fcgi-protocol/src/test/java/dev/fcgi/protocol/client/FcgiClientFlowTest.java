@@ -40,7 +40,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.UnaryOperator;
 
 import static dev.fcgi.protocol.client.Await.failure;
 import static dev.fcgi.protocol.client.Await.get;
@@ -55,31 +54,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Streaming with bounded memory in both directions, time limits, the pool's waiting line, keep-conn off,
  * transports and addresses, and the client's life cycle, against the fake application.
  */
-class FcgiClientFlowTest {
+class FcgiClientFlowTest extends FakeServerTestBase {
 
     static final int BLOCK = 65536;
     static final byte[] PATTERN = FcgiClientSpecTest.pattern(BLOCK);
 
-    FakeFcgiServer server;
-    FcgiClient client;
     EventLoopGroup group;
 
     @AfterEach
-    void tearDown() {
-        if (client != null) {
-            client.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+    void closeGroup() {
+        closeClientAndServer();                             // before the group they may run on
         if (group != null) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
-    }
-
-    FcgiClient client(UnaryOperator<FcgiClient.Builder> options) {
-        client = options.apply(FcgiClient.builder().address(server.address())).build();
-        return client;
     }
 
     // ---- response body: streamed with bounded memory -------------------------------------------------------------

@@ -3,7 +3,6 @@ package dev.fcgi.protocol.client;
 import dev.fcgi.protocol.FcgiProtocolStatus;
 import dev.fcgi.protocol.client.FakeFcgiServer.FakeRequest;
 import io.netty.channel.EventLoopGroup;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -17,7 +16,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
 
 import static dev.fcgi.protocol.client.Await.failure;
 import static dev.fcgi.protocol.client.Await.get;
@@ -31,25 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Multiplexing (checklist G 45, and M 65 for the ids) and the GET_VALUES probe that decides it.
  */
-class FcgiClientMultiplexingTest {
-
-    FakeFcgiServer server;
-    FcgiClient client;
-
-    @AfterEach
-    void tearDown() {
-        if (client != null) {
-            client.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    FcgiClient client(UnaryOperator<FcgiClient.Builder> options) {
-        client = options.apply(FcgiClient.builder().address(server.address())).build();
-        return client;
-    }
+class FcgiClientMultiplexingTest extends FakeServerTestBase {
 
     @Test
     void spec45_hundredConcurrentRequestsShareOneConnectionInterleavedAndFinishOutOfOrder() throws Exception {

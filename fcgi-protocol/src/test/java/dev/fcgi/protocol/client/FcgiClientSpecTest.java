@@ -4,7 +4,6 @@ import dev.fcgi.protocol.FcgiProtocolException;
 import dev.fcgi.protocol.FcgiProtocolStatus;
 import dev.fcgi.protocol.FcgiRole;
 import dev.fcgi.protocol.client.FakeFcgiServer.FakeRequest;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,7 +19,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.UnaryOperator;
 
 import static dev.fcgi.protocol.client.Await.failure;
 import static dev.fcgi.protocol.client.Await.get;
@@ -35,27 +33,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The client-side statements of the conformance checklist (M 64 to 71), against a scripted fake application.
  * Statement numbers refer to /work/shared/reference/fastcgi-spec.md.
  */
-class FcgiClientSpecTest {
+class FcgiClientSpecTest extends FakeServerTestBase {
 
     static final String OK = "Content-Type: text/plain\r\n\r\nok";
 
-    FakeFcgiServer server;
-    FcgiClient client;
-
-    @AfterEach
-    void tearDown() {
-        if (client != null) {
-            client.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    FcgiClient client(UnaryOperator<FcgiClient.Builder> options) {
-        client = options.apply(FcgiClient.builder().address(server.address())).build();
-        return client;
-    }
 
     static String body(FcgiClientResponse response) throws Exception {
         try (response) {

@@ -1,14 +1,11 @@
 package dev.fcgi.protocol.gateway;
 
 import dev.fcgi.protocol.testing.Await;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -16,60 +13,19 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Random;
-import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
+import static dev.fcgi.protocol.testing.LimitValues.edgesAndSeeded;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Every limit of {@link HttpGateway}, each with input just under it (forwarded as usual) and just over it (the
- * status nginx would answer, or the close), the connection or the next request unharmed. Values are edges plus two
- * drawn from a fixed seed. Past the timeouts, the reactions are also in {@link HttpGatewayTest} (504, 408, the
- * client that stops reading).
+ * status nginx would answer, or the close), the connection or the next request unharmed. Values are edges plus one
+ * drawn from a fixed seed ({@link dev.fcgi.protocol.testing.LimitValues}). Past the timeouts, the reactions are also
+ * in {@link HttpGatewayTest} (504, 408, the client that stops reading).
  */
-class GatewayLimitsTest {
-
-    static final long SEED = 20_251_122L;
-    static final Duration WAIT = Duration.ofSeconds(20);
-
-    @TempDir
-    Path root;
-    EchoBackend backend;
-    HttpGateway gateway;
-
-    @BeforeEach
-    void startBackend() throws IOException {
-        backend = new EchoBackend();
-    }
-
-    @AfterEach
-    void stop() {
-        try {
-            if (gateway != null) {
-                gateway.close();
-            }
-        } finally {
-            backend.close();
-        }
-    }
-
-    private void start(Consumer<HttpGateway.Builder> settings) throws IOException {
-        HttpGateway.Builder builder = HttpGateway.builder().listen("127.0.0.1:0").backend(backend.address())
-                .documentRoot(root).ioThreads(2);
-        settings.accept(builder);
-        gateway = builder.build().start();
-    }
-
-    private RawHttp raw() throws IOException {
-        return RawHttp.connect(gateway.localAddress());
-    }
-
-    private static IntStream withSeeded(int from, int to, int... edges) {
-        Random random = new Random(SEED + from + to);
-        return IntStream.concat(IntStream.of(edges), IntStream.generate(() -> from + random.nextInt(to - from)).limit(2));
-    }
+class GatewayLimitsTest extends GatewayTestBase {
 
     private static String bodyLength(RawHttp.Response response) {
         assertEquals(200, response.status(), response.text());
@@ -77,7 +33,7 @@ class GatewayLimitsTest {
     }
 
     static IntStream bodySizes() {
-        return withSeeded(1, 4 << 20, 0, 1000, 1 << 20);
+        return edgesAndSeeded(1, 2 << 20, 0, 1000, 1 << 20);
     }
 
     @ParameterizedTest(name = "maxRequestBodySize {0}")
@@ -149,7 +105,7 @@ class GatewayLimitsTest {
     }
 
     static IntStream spoolThresholds() {
-        return withSeeded(1, 1 << 20, 0, 1000, 64 * 1024);
+        return edgesAndSeeded(1, 1 << 20, 0, 1000, 64 * 1024);
     }
 
     @ParameterizedTest(name = "bodySpoolThreshold {0}")

@@ -38,7 +38,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -49,45 +48,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link HttpGateway} in front of this library's {@link dev.fcgi.protocol.server.FcgiServer}, whose handler echoes
  * what it received ({@link EchoBackend}); java.net.http for plain exchanges, {@link RawHttp} where the wire matters.
  */
-class HttpGatewayTest {
+class HttpGatewayTest extends GatewayTestBase {
 
-    private static final Duration WAIT = Duration.ofSeconds(20);
-
-    @TempDir
-    Path root;
-    EchoBackend backend;
-    HttpGateway gateway;
     HttpClient http;
 
     @BeforeEach
-    void startBackend() throws IOException {
-        backend = new EchoBackend();
+    void startHttpClient() {
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(WAIT).build();
     }
 
     @AfterEach
-    void stop() {
-        try {
-            if (http != null) {
-                http.close();
-            }
-            if (gateway != null) {
-                gateway.close();
-            }
-        } finally {
-            backend.close();
-        }
-    }
-
-    private void start(Consumer<HttpGateway.Builder> settings) throws IOException {
-        HttpGateway.Builder builder = HttpGateway.builder().listen("127.0.0.1:0").backend(backend.address())
-                .documentRoot(root).ioThreads(2);
-        settings.accept(builder);
-        gateway = builder.build().start();
-    }
-
-    private void start() throws IOException {
-        start(b -> { });
+    void stopHttpClient() {
+        http.close();
     }
 
     private int port() {
@@ -100,10 +72,6 @@ class HttpGatewayTest {
 
     private HttpResponse<String> get(String pathAndQuery) throws Exception {
         return http.send(HttpRequest.newBuilder(uri(pathAndQuery)).timeout(WAIT).build(), BodyHandlers.ofString());
-    }
-
-    private RawHttp raw() throws IOException {
-        return RawHttp.connect(gateway.localAddress());
     }
 
     private Map<String, String> echo(HttpResponse<String> response) {
