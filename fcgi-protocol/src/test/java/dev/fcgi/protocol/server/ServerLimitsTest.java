@@ -214,6 +214,7 @@ class ServerLimitsTest {
             }
             assertTrue(arrived.await(30, TimeUnit.SECONDS));
             long held = LiveMemory.used() - before;
+            System.out.printf("%d one-byte STDIN records held: %d KiB%n", records, held >> 10);
             release.countDown();
             conn.send(STDIN, 1, new byte[0]);
             assertEquals(Integer.toString(records), conn.readResponse(1).body());

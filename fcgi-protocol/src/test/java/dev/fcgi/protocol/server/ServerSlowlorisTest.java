@@ -265,6 +265,8 @@ class ServerSlowlorisTest {
                 }
             }
             long growth = LiveMemory.used() - before;
+            System.out.printf("a peer that never reads: %d KiB of requests sent before the server stopped reading;"
+                    + " memory grew by %d KiB%n", sent >> 10, growth >> 10);
             assertServed(fixture);
             assertTrue(growth < 16L << 20, "memory grew by " + LiveMemory.mib(growth) + " MiB while "
                     + LiveMemory.mib(sent) + " MiB of requests were sent and none of the answers read");
