@@ -10,7 +10,7 @@ import dev.fcgi.protocol.server.FcgiResponse;
 import dev.fcgi.protocol.server.FcgiServer;
 import dev.fcgi.protocol.testing.Await;
 import dev.fcgi.protocol.testing.ClientLoad;
-import dev.fcgi.protocol.testing.LiveHeap;
+import dev.fcgi.protocol.testing.LiveMemory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -173,7 +173,7 @@ class HandlerFaultsUnderLoadTest {
     @EnumSource(PoolShape.class)
     @DisplayName("OutOfMemoryError in a handler: 500, that worker is replaced, the pool and the load survive")
     void outOfMemoryInAHandler(PoolShape shape) throws Exception {
-        long heapBefore = LiveHeap.afterGc();
+        long heapBefore = LiveMemory.heapAfterGc();
         start(shape.strategy(), b -> b);
         ClientLoad load = load();
         load.awaitAnswered(0, STEP, WAIT);
@@ -195,7 +195,7 @@ class HandlerFaultsUnderLoadTest {
         if (shape == PoolShape.STATIC) {
             assertEquals(4 + faults, events.started(), () -> "each crashed worker was replaced: " + events);
         }
-        long heapAfter = LiveHeap.afterGc();
+        long heapAfter = LiveMemory.heapAfterGc();
         System.out.printf("HandlerFaultsUnderLoadTest[OOM, %s]: %d requests of the load, %d OutOfMemoryErrors; "
                         + "heap after GC before %d MiB, after %d MiB%n", shape, load.sent(), faults, heapBefore >> 20,
                 heapAfter >> 20);
@@ -208,7 +208,7 @@ class HandlerFaultsUnderLoadTest {
     @Test
     @DisplayName("three handlers holding 64 MiB each at once, three times: all answer, the heap comes back")
     void largeAllocationsAtOnce() throws Exception {
-        long heapBefore = LiveHeap.afterGc();
+        long heapBefore = LiveMemory.heapAfterGc();
         start(PoolShape.STATIC.strategy(), b -> b);
         ClientLoad load = load();
         load.awaitAnswered(0, STEP, WAIT);
@@ -229,7 +229,7 @@ class HandlerFaultsUnderLoadTest {
         PoolShape.STATIC.settle(pool, now);
         int faults = waves * FaultHandler.ALLOCATORS;
         assertCountersAddUp(load, faults, Map.of(200, load.sent() + faults));
-        long heapAfter = LiveHeap.afterGc();
+        long heapAfter = LiveMemory.heapAfterGc();
         List<Long> held = List.copyOf(handler.liveHeapWhileHeld);
         System.out.printf("HandlerFaultsUnderLoadTest[allocate]: %d requests of the load; heap after GC before %d "
                         + "MiB, while %d x %d MiB were held %s MiB, after %d MiB%n", load.sent(), heapBefore >> 20,
@@ -374,7 +374,7 @@ class HandlerFaultsUnderLoadTest {
         final CountDownLatch stuckReturned = new CountDownLatch(1);
         final List<Long> liveHeapWhileHeld = Collections.synchronizedList(new ArrayList<>());
         private final CyclicBarrier allHold = new CyclicBarrier(ALLOCATORS,
-                () -> liveHeapWhileHeld.add(LiveHeap.afterGc()));
+                () -> liveHeapWhileHeld.add(LiveMemory.heapAfterGc()));
 
         @Override
         public void handle(FcgiRequest request, FcgiResponse response) throws Exception {

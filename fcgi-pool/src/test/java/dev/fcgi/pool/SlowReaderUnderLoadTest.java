@@ -11,7 +11,7 @@ import dev.fcgi.protocol.server.FcgiServer;
 import dev.fcgi.protocol.testing.Await;
 import dev.fcgi.protocol.testing.BytePattern;
 import dev.fcgi.protocol.testing.ClientLoad;
-import dev.fcgi.protocol.testing.LiveHeap;
+import dev.fcgi.protocol.testing.LiveMemory;
 import io.netty.util.internal.PlatformDependent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -102,7 +102,7 @@ class SlowReaderUnderLoadTest {
             + " goes on, every byte arrives")
     void slowReaderOfALargeResponse() throws Exception {
         start(Duration.ofSeconds(60));
-        long heapBefore = LiveHeap.afterGc();
+        long heapBefore = LiveMemory.heapAfterGc();
         ClientLoad load = load();
         load.awaitAnswered(0, STEP, WAIT);
         long length = 256L << 20;
@@ -116,7 +116,7 @@ class SlowReaderUnderLoadTest {
                 // the reader stops: the handler fills the buffers on the way, then waits for the connection
                 awaitWriterWaiting();
                 long written = handler.written.get();
-                long live = LiveHeap.afterGc();
+                long live = LiveMemory.heapAfterGc();
                 maxLiveHeap = Math.max(maxLiveHeap, live);
                 long inFlight = written - check.bytesRead();
                 stalls.add((written >> 20) + " MiB written, " + (inFlight >> 10) + " KiB in flight, heap after GC "

@@ -12,7 +12,7 @@ import dev.fcgi.protocol.server.FcgiServer;
 import dev.fcgi.protocol.testing.Await;
 import dev.fcgi.protocol.testing.BytePattern;
 import dev.fcgi.protocol.testing.ClientLoad;
-import dev.fcgi.protocol.testing.LiveHeap;
+import dev.fcgi.protocol.testing.LiveMemory;
 import dev.fcgi.protocol.testing.NginxProcess;
 import dev.fcgi.protocol.testing.Sha256;
 import org.junit.jupiter.api.AfterEach;
@@ -199,7 +199,7 @@ class NginxFaultsUnderLoadTest {
             + " the load is unharmed, every byte arrives")
     void slowReaderThroughNginx() throws Exception {
         start("location /slow/ { fastcgi_pass fcgi_app; fastcgi_keep_conn on; fastcgi_buffering off; }");
-        long heapBefore = LiveHeap.afterGc();
+        long heapBefore = LiveMemory.heapAfterGc();
         ClientLoad load = load();
         load.awaitAnswered(0, STEP, WAIT);
         long length = 64L << 20;
@@ -215,7 +215,7 @@ class NginxFaultsUnderLoadTest {
                 body.read(in, 8L << 20);
                 // the reader stops: nginx stops reading from the FastCGI connection, and the handler waits
                 awaitWorkerWaitingForTheConnection();
-                long live = LiveHeap.afterGc();
+                long live = LiveMemory.heapAfterGc();
                 maxLiveHeap = Math.max(maxLiveHeap, live);
                 stalls.add((body.bytesRead() >> 20) + " MiB read, heap after GC " + (live >> 20) + " MiB");
                 load.awaitAnswered(load.answered(), STEP, WAIT);
