@@ -19,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Coverage-guided fuzzing of {@link FcgiNameValueDecoder} with Jazzer. The input is the content of a PARAMS stream,
  * in records of the fuzzer's choosing ({@link FuzzInput}); the seeds are the params of the golden vectors and of
  * captured nginx and Apache requests. Each input is decoded with no limits, and with tight ones (256 bytes, 8
- * pairs), whole and in the chosen records; {@link FcgiNameValuePairs#decode}, the decoder of whole management
- * records, is the reference. For every input:
+ * pairs), whole and in the chosen records, in direct buffers as a socket gives them (option bit 0: heap buffers);
+ * {@link FcgiNameValuePairs#decode}, the decoder of whole management records, is the reference. For every input:
  * <ul>
  * <li>nothing but {@link FcgiParamsException} is thrown, and every piece is consumed whole;
  * <li>the pairs, or the kind of error, are the same whole and split;
@@ -45,16 +45,18 @@ class NameValueDecoderFuzzTest {
         byte[] content = input.stream();
         FcgiParameters reference = reference(content);
 
-        Result unlimited = decode(content, Long.MAX_VALUE, Integer.MAX_VALUE, WHOLE_READS);
-        assertEquals(unlimited, decode(content, Long.MAX_VALUE, Integer.MAX_VALUE, input.readSizes()), input.toString());
+        boolean heap = input.option(0);
+        Result unlimited = decode(content, Long.MAX_VALUE, Integer.MAX_VALUE, WHOLE_READS, heap);
+        assertEquals(unlimited, decode(content, Long.MAX_VALUE, Integer.MAX_VALUE, input.readSizes(), heap),
+                input.toString());
         if (reference != null) {
             assertEquals(reference, unlimited.params(), "pairs, against the reference");
         } else {
             assertTrue(unlimited.error() != null, "the reference fails, the decoder does not: " + unlimited);
         }
 
-        Result limited = decode(content, MAX_LENGTH, MAX_PAIRS, WHOLE_READS);
-        assertEquals(limited, decode(content, MAX_LENGTH, MAX_PAIRS, input.readSizes()), input.toString());
+        Result limited = decode(content, MAX_LENGTH, MAX_PAIRS, WHOLE_READS, heap);
+        assertEquals(limited, decode(content, MAX_LENGTH, MAX_PAIRS, input.readSizes(), heap), input.toString());
         boolean withinLimits = reference != null && content.length <= MAX_LENGTH && reference.size() <= MAX_PAIRS;
         if (limited.error() == null) {
             assertTrue(withinLimits, "past a limit, but decoded: " + limited.params());
@@ -67,16 +69,18 @@ class NameValueDecoderFuzzTest {
     }
 
     /**
-     * Decodes the content in pieces, each from its own leak-tracked buffer, released afterwards; checks that each
-     * piece is consumed whole.
+     * Decodes the content in pieces, each from its own leak-tracked buffer (on the heap or, as a socket gives them,
+     * direct), released afterwards; checks that each piece is consumed whole.
      */
-    private static Result decode(byte[] content, long maxLength, int maxPairs, IntUnaryOperator reads) {
+    private static Result decode(byte[] content, long maxLength, int maxPairs, IntUnaryOperator reads,
+                                 boolean heap) {
         FcgiNameValueDecoder decoder = new FcgiNameValueDecoder(new FcgiParameters(), maxLength, maxPairs);
         try {
             int at = 0;
             while (at < content.length) {
                 int n = reads.applyAsInt(content.length - at);
-                ByteBuf piece = ByteBufAllocator.DEFAULT.buffer(n).writeBytes(content, at, n);
+                ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+                ByteBuf piece = (heap ? alloc.heapBuffer(n) : alloc.directBuffer(n)).writeBytes(content, at, n);
                 try {
                     decoder.decode(piece);
                     assertFalse(piece.isReadable(), "a piece was not consumed");

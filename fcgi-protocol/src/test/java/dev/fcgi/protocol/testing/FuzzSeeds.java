@@ -62,6 +62,7 @@ public final class FuzzSeeds {
                 return dir;
             }
         }
-        throw new IllegalStateException("fcgi-protocol/src/test/resources not found from " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException("fcgi-protocol/src/test/resources not found from "
+                + Path.of("").toAbsolutePath());
     }
 }
