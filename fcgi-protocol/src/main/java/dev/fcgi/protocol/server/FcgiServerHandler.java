@@ -173,8 +173,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         exchanges.put(id, exchange);
         anyRequestBegun = true;
         if (drainAfterFirstRequest) {
-            closing = true;
-            closeWhenIdle = true;       // closes once this request has ended
+            closeOnceIdle();            // closes once this request has ended
         }
         awaitingParams.add(exchange);        // its header timer starts at the end of this read, if still needed
     }
@@ -616,10 +615,14 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
     /** Closes the connection once no request uses it (a response was cut short). Any thread. */
     void closeWhenIdle() {
         closing = true;
-        runOnEventLoop(() -> {
-            closeWhenIdle = true;
-            closeIfIdle();
-        });
+        runOnEventLoop(this::closeOnceIdle);
+    }
+
+    /** Takes no new request, and closes once no request uses the connection. Event loop. */
+    private void closeOnceIdle() {
+        closing = true;
+        closeWhenIdle = true;
+        closeIfIdle();
     }
 
     /**
@@ -631,9 +634,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
     void drain() {
         runOnEventLoop(() -> {
             if (anyRequestBegun) {
-                closing = true;
-                closeWhenIdle = true;
-                closeIfIdle();
+                closeOnceIdle();
                 return;
             }
             drainAfterFirstRequest = true;
@@ -641,9 +642,7 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
                 if (!anyRequestBegun) {
                     logger.debug("{}: closing: no request began within the header timeout of a graceful stop",
                             name);
-                    closing = true;
-                    closeWhenIdle = true;
-                    closeIfIdle();
+                    closeOnceIdle();
                 }
             }, config.headerTimeout().toNanos(), TimeUnit.NANOSECONDS);
         });

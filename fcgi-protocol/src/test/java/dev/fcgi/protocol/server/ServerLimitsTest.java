@@ -1,5 +1,6 @@
 package dev.fcgi.protocol.server;
 
+import dev.fcgi.protocol.testing.Await;
 import dev.fcgi.protocol.testing.LimitValues;
 import dev.fcgi.protocol.testing.LiveMemory;
 import dev.fcgi.protocol.testing.RawFcgiConnection;
@@ -14,6 +15,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,6 +81,17 @@ class ServerLimitsTest {
     }
 
     /** A whole request whose params are the given encoded pairs. */
+    /** Waits until the body has {@code bytes} bytes that can be read without waiting. */
+    private static void awaitAvailable(InputStream body, int bytes) {
+        Await.until(Duration.ofSeconds(20), () -> {
+            try {
+                return body.available() >= bytes;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, () -> bytes + " body bytes arrived");
+    }
+
     private static void requestWithPairs(RawFcgiConnection conn, int id, byte[] pairs) throws IOException {
         conn.begin(id, 1, true).stream(PARAMS, id, pairs).send(PARAMS, id, new byte[0]).stdin(id, new byte[0]);
     }
@@ -171,10 +185,7 @@ class ServerLimitsTest {
         FcgiHandler handler = (request, response) -> {
             RequestBody body = (RequestBody) request.body();
             int expected = Integer.parseInt(request.param("CONTENT_LENGTH"));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (body.available() < expected && System.nanoTime() < deadline) {
-                Thread.sleep(1);                        // polls until the body has arrived, bounded
-            }
+            awaitAvailable(body, expected);
             response.body().write((body.isSpooled() + " " + body.readAllBytes().length).getBytes(UTF_8));
         };
         try (ServerFixture fixture = new ServerFixture(handler, b -> b.bodySpoolThreshold(threshold)
@@ -196,10 +207,7 @@ class ServerLimitsTest {
         CountDownLatch arrived = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         FcgiHandler handler = (request, response) -> {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (request.body().available() < records && System.nanoTime() < deadline) {
-                Thread.sleep(1);
-            }
+            awaitAvailable(request.body(), records);
             arrived.countDown();
             assertTrue(release.await(30, TimeUnit.SECONDS));
             response.body().write(Integer.toString(request.body().readAllBytes().length).getBytes(UTF_8));
