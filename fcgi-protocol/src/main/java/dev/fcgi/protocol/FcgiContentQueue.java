@@ -27,6 +27,10 @@ public final class FcgiContentQueue {
     /** The last buffer, when this queue made it and it may take more bytes. */
     private ByteBuf tail;
 
+    /** Creates an empty queue. */
+    public FcgiContentQueue() {
+    }
+
     /** Adds the readable bytes of {@code content}, taking over the caller's reference. */
     public void add(ByteBuf content) {
         int length = content.readableBytes();

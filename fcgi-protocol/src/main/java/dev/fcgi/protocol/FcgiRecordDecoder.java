@@ -37,6 +37,10 @@ public class FcgiRecordDecoder extends ByteToMessageDecoder {
     private int contentLeft;
     private int paddingLeft;
 
+    /** Creates a decoder for one connection (it keeps the state of the record being read). */
+    public FcgiRecordDecoder() {
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         try {
