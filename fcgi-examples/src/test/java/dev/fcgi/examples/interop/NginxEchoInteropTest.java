@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * nginx in front of the echo server (in this JVM), over TCP and over a Unix domain socket, with
  * {@code fastcgi_keep_conn} on and off (spec items 39, 40, 59): a GET with a query string and a custom header,
- * a POST of 10 MiB of random bytes, then more requests to see whether nginx reuses the FastCGI connection
+ * a POST of 10 MiB of random bytes (its length and SHA-256 in the echo's JSON, then the same body echoed back
+ * byte for byte), then more requests to see whether nginx reuses the FastCGI connection
  * (keep_conn on: one connection serves all of them; off: the server closes each one after END_REQUEST).
  */
 class NginxEchoInteropTest {
@@ -105,6 +106,19 @@ class NginxEchoInteropTest {
                 awaitNoConnection(server, nginx);
             }
 
+            HttpResponse<byte[]> mirrored = client.send(HttpRequest.newBuilder(
+                            nginx.uri(RecordingEchoHandler.MIRROR_PATH + "?size=10m"))
+                    .timeout(TIMEOUT)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, mirrored.statusCode(), nginx::describe);
+            assertEquals("application/octet-stream", mirrored.headers().firstValue("Content-Type").orElse(null));
+            assertEquals(BODY_LENGTH, mirrored.body().length, "the 10 MiB body echoed back");
+            assertEquals(bodySha256, Sha256.hex(mirrored.body()), "the 10 MiB body echoed back byte for byte");
+            if (!keepConn) {
+                awaitNoConnection(server, nginx);
+            }
+
             for (int i = 0; i < EXTRA_REQUESTS; i++) {
                 EchoReply reply = get(client, nginx, "/interop/again?n=" + i);
                 assertEquals("n=" + i, reply.param("QUERY_STRING"));
@@ -122,7 +136,7 @@ class NginxEchoInteropTest {
                 assertEquals(1, reply.requestId());
             }
             List<java.net.SocketAddress> peers = handler.peers();
-            assertEquals(replies.size(), peers.size());
+            assertEquals(replies.size() + 1, peers.size(), "every request, the mirrored POST included");
             if (keepConn) {
                 // with a keep-alive pool of 16 and a server that never closes a keep-conn connection, a second
                 // connection would still be open: one open connection means that one served every request

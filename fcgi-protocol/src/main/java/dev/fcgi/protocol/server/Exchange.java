@@ -73,7 +73,7 @@ final class Exchange implements FcgiRequest {
                 config.maxRequestBodyLength());
         this.data = new RequestBody(config.bodySpoolThreshold(), config.spoolDirectory(), readTimeout,
                 config.maxRequestBodyLength());
-        this.response = new ServerResponse(this, config.responseBufferSize());
+        this.response = new ServerResponse(this, config.responseBufferSize(), config.fullDuplex());
         if (role != FcgiRole.FILTER) {
             data.end();
             dataEnded = true;

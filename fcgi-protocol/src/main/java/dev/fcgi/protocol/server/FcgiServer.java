@@ -326,6 +326,7 @@ public final class FcgiServer implements AutoCloseable {
         private FcgiHandler handler;
         private FcgiDispatcher dispatcher;
         private boolean handlerOnEventLoop;
+        private boolean fullDuplex;
         private Set<FcgiRole> roles = EnumSet.allOf(FcgiRole.class);
         private EventLoopGroup group;
         private int ioThreads;
@@ -413,6 +414,23 @@ public final class FcgiServer implements AutoCloseable {
          */
         public Builder handlerOnEventLoop(boolean onEventLoop) {
             this.handlerOnEventLoop = onEventLoop;
+            return this;
+        }
+
+        /**
+         * Whether a response may start before its request body has fully arrived. Default: false, as under
+         * PHP-FPM, whose scripts start after PHP has read the body: the first STDOUT record of a response waits
+         * (the handler's write or flush waits with it, for at most the body read timeout without data) until the
+         * empty STDIN record has arrived, read by the handler or not. The reason is nginx: once it has the
+         * response header it sends no more of the request body, so a handler that answers while it reads (a
+         * transform of the upload, an echo) would wait for the rest of its body until a timeout. The body keeps
+         * arriving meanwhile (spooled past {@link #bodySpoolThreshold(int)}), and a held response holds one
+         * {@link #responseBufferSize(int)} chunk. A response that ends (or {@code finish()}) is sent at once, and
+         * STDERR is never held. Set true for clients that read the answer while they send the body (FcgiClient):
+         * the FastCGI specification allows a responder to write before STDIN ends.
+         */
+        public Builder fullDuplex(boolean fullDuplex) {
+            this.fullDuplex = fullDuplex;
             return this;
         }
 
@@ -623,7 +641,7 @@ public final class FcgiServer implements AutoCloseable {
                     ? Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("fcgi-handler-", 0).factory())
                     : null;
             ServerConfig config = new ServerConfig(handler, dispatcher == null ? FcgiDispatcher.of(owned) : dispatcher,
-                    handlerOnEventLoop,
+                    handlerOnEventLoop, fullDuplex,
                     Set.copyOf(roles), maxConnections, maxRequestsPerConnection, maxConcurrentRequests,
                     maxParamsLength, maxParams, maxRequestBodyLength, bodySpoolThreshold, spoolDirectory,
                     headerTimeout, bodyReadTimeout, writeTimeout, idleTimeout, lingerTimeout, responseBufferSize,

@@ -151,11 +151,12 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
             refuse(id, FcgiProtocolStatus.OVERLOADED, begin.keepConn());
             return;
         }
-        if (exchanges.size() >= config.maxRequestsPerConnection()) {
+        boolean multiplexes = config.requestsPerConnection() > 1;
+        if (exchanges.size() >= config.maxRequestsPerConnection() || (!multiplexes && !exchanges.isEmpty())) {
             logger.debug("{}: request {} refused: {} requests in progress on the connection (max requests per"
                     + " connection)", name, id, exchanges.size());
-            refuse(id, config.maxRequestsPerConnection() == 1 ? FcgiProtocolStatus.CANT_MPX_CONN
-                    : FcgiProtocolStatus.OVERLOADED, begin.keepConn());
+            refuse(id, multiplexes ? FcgiProtocolStatus.OVERLOADED : FcgiProtocolStatus.CANT_MPX_CONN,
+                    begin.keepConn());
             return;
         }
         if (!counters.tryAcquireRequest()) {
@@ -284,6 +285,11 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
 
     private void stdin(FcgiStdin stdin) {
         Exchange exchange = exchanges.get(stdin.requestId());
+        if (exchange != null && exchange.stdinEnded && !stdin.isEndOfStream()) {
+            stdin.release();
+            failForInputAfterEnd(exchange, "STDIN");
+            return;
+        }
         if (exchange == null || exchange.stdinEnded) {
             if (stdin.isEndOfStream() && stdin.requestId() == lingerRequestId) {
                 lingerRequestId = -1;
@@ -307,6 +313,11 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
 
     private void data(FcgiData data) {
         Exchange exchange = exchanges.get(data.requestId());
+        if (exchange != null && exchange.role() == FcgiRole.FILTER && exchange.dataEnded && !data.isEndOfStream()) {
+            data.release();
+            failForInputAfterEnd(exchange, "DATA");
+            return;
+        }
         if (exchange == null || exchange.dataEnded) {
             logger.debug("{}: ignoring {} (request not active, not FILTER, or its data ended)", name, data);
             data.release();
@@ -323,6 +334,16 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
             exchange.inputArrived();
             exchange.dataBody().offer(data.content());
         }
+    }
+
+    /**
+     * Bytes after the end of a request's input stream are the web server's protocol error for that request (spec
+     * 31): the request is ended, 400 if its answer has not started, else cut short; other requests go on.
+     */
+    private void failForInputAfterEnd(Exchange exchange, String stream) {
+        String reason = stream + " after the end of " + stream + " (protocol error)";
+        logger.warn("{}: request {}: {}; the request is ended", name, exchange.requestId(), reason);
+        exchange.response().terminate(400, reason);
     }
 
     private void abort(FcgiAbortRequest abort) {
@@ -348,9 +369,8 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
                 case FcgiConstants.MAX_CONNS -> values.put(variable, Integer.toString(config.maxConnections()));
                 // Peers (HAProxy, FcgiClient) read FCGI_MAX_REQS as the limit of one connection, so it is the
                 // smaller of the per-connection and the server-wide limit.
-                case FcgiConstants.MAX_REQS -> values.put(variable, Integer.toString(
-                        Math.min(config.maxConcurrentRequests(), config.maxRequestsPerConnection())));
-                case FcgiConstants.MPXS_CONNS -> values.put(variable, config.maxRequestsPerConnection() > 1 ? "1" : "0");
+                case FcgiConstants.MAX_REQS -> values.put(variable, Integer.toString(config.requestsPerConnection()));
+                case FcgiConstants.MPXS_CONNS -> values.put(variable, config.requestsPerConnection() > 1 ? "1" : "0");
                 default -> {
                     // unknown variables are left out of the answer
                 }
@@ -705,6 +725,11 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         } else {
             channel.write(record, channel.voidPromise());
         }
+    }
+
+    /** Whether the caller runs on this connection's event loop. */
+    boolean inEventLoop() {
+        return channel.eventLoop().inEventLoop();
     }
 
     boolean isOpen() {

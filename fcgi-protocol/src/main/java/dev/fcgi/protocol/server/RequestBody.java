@@ -41,6 +41,7 @@ final class RequestBody extends InputStream {
     private boolean ended;
     private IOException failure;
     private boolean closed;
+    private boolean released;
     private long fileLength;
     private long fileReadPosition;
 
@@ -60,7 +61,7 @@ final class RequestBody extends InputStream {
         int length = content.readableBytes();
         lock.lock();
         try {
-            if (closed || failure != null || ended) {
+            if (released || failure != null || ended) {
                 content.release();
                 return;
             }
@@ -68,6 +69,11 @@ final class RequestBody extends InputStream {
             if (received > maxLength) {
                 content.release();
                 failLocked(new BodyTooLargeException(maxLength));
+                return;
+            }
+            if (closed) {                   // the reader is gone: dropped, but counted as arrived
+                content.release();
+                changed.signalAll();
                 return;
             }
             // in memory while it fits, also after a spill once the reader has caught up with the file: what is
@@ -141,6 +147,36 @@ final class RequestBody extends InputStream {
             failure = cause;
         }
         changed.signalAll();
+    }
+
+    /**
+     * Waits until the whole stream has arrived (read or not), has failed, or the request is over. Not on the event
+     * loop, which delivers the stream.
+     *
+     * @throws BodyReadTimeoutException when no data arrived for the read timeout
+     */
+    void awaitArrival() throws IOException {
+        lock.lock();
+        try {
+            long seen = received;
+            long deadline = System.nanoTime() + readTimeoutNanos;
+            while (!ended && failure == null && !released) {
+                if (received != seen) {
+                    seen = received;
+                    deadline = System.nanoTime() + readTimeoutNanos;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new BodyReadTimeoutException(TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos));
+                }
+                changed.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("request body: interrupted while waiting for its end");
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The bytes held in memory now. */
@@ -288,6 +324,7 @@ final class RequestBody extends InputStream {
         lock.lock();
         try {
             closed = true;
+            released = true;
             releaseBuffersLocked();
             changed.signalAll();
         } finally {

@@ -15,6 +15,7 @@ record ServerConfig(
         FcgiHandler handler,
         FcgiDispatcher dispatcher,
         boolean handlerOnEventLoop,
+        boolean fullDuplex,
         Set<FcgiRole> roles,
         int maxConnections,
         int maxRequestsPerConnection,
@@ -31,4 +32,9 @@ record ServerConfig(
         Duration lingerTimeout,
         int responseBufferSize,
         List<AllowedClient> allowedClients) {
+
+    /** The requests one connection may really have in progress: the smaller of the two limits. */
+    int requestsPerConnection() {
+        return Math.min(maxRequestsPerConnection, maxConcurrentRequests);
+    }
 }

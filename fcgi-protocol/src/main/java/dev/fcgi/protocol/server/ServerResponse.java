@@ -17,8 +17,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * The response of one exchange. Body bytes collect in a chunk of {@code responseBufferSize} bytes, sent as one
  * STDOUT record when full or flushed; the first chunk carries the CGI header block. After each record sent from a
  * handler thread the writer waits until the connection is writable again, which bounds the memory a response
- * takes. One thread at a time writes it (the handler's, or the event loop before and instead of a handler); a lock
- * lets a supervisor {@link #terminate} it from another thread, and is never held while a writer waits.
+ * takes. Unless the server is full duplex, the first record also waits until the request body has arrived (see
+ * {@link FcgiServer.Builder#fullDuplex(boolean)}). One thread at a time writes it (the handler's, or the event loop
+ * before and instead of a handler); a lock lets a supervisor {@link #terminate} it from another thread, and is
+ * never held while a writer waits.
  */
 final class ServerResponse implements FcgiResponse {
 
@@ -35,12 +37,14 @@ final class ServerResponse implements FcgiResponse {
     private boolean finished;
     private boolean cutShort;          // terminated after commit: the answer ends without END_REQUEST
     private boolean stderrUsed;
+    private boolean bodyArrived;       // the head may go out: full duplex, or the request body has arrived
     private ByteBuf chunk;
     private final ReentrantLock lock = new ReentrantLock();
 
-    ServerResponse(Exchange exchange, int bufferSize) {
+    ServerResponse(Exchange exchange, int bufferSize, boolean fullDuplex) {
         this.exchange = exchange;
         this.bufferSize = bufferSize;
+        this.bodyArrived = fullDuplex;
     }
 
     @Override
@@ -280,7 +284,8 @@ final class ServerResponse implements FcgiResponse {
     private void write(byte[] bytes, int offset, int length) throws IOException {
         Objects.checkFromIndexSize(offset, length, bytes.length);
         while (length > 0) {
-            boolean sent;
+            boolean sent = false;
+            boolean held = false;
             lock.lock();
             try {
                 exchange.checkWritable();
@@ -294,20 +299,52 @@ final class ServerResponse implements FcgiResponse {
                 chunk.writeBytes(bytes, offset, n);
                 offset += n;
                 length -= n;
-                sent = chunk.readableBytes() >= bufferSize;
-                if (sent) {
-                    sendChunk(true);
+                if (chunk.readableBytes() >= bufferSize) {
+                    held = holdsHead();
+                    if (!held) {
+                        sendChunk(true);
+                        sent = true;
+                    }
                 }
             } finally {
                 lock.unlock();
             }
-            if (sent) {
+            if (held) {
+                awaitRequestBody();
+            } else if (sent) {
                 exchange.connection().awaitWritable(exchange);
             }
         }
     }
 
+    /** Whether the head must wait for the request body. Under the lock. */
+    private boolean holdsHead() {
+        return !committed && !bodyArrived && !exchange.connection().inEventLoop();
+    }
+
+    /** Waits, without the lock, until the request body has arrived and the head may go out. */
+    private void awaitRequestBody() throws IOException {
+        exchange.stdinBody().awaitArrival();
+        exchange.checkWritable();
+        lock.lock();
+        try {
+            bodyArrived = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void flushBody() throws IOException {
+        boolean held;
+        lock.lock();
+        try {
+            held = holdsHead();
+        } finally {
+            lock.unlock();
+        }
+        if (held) {
+            awaitRequestBody();
+        }
         lock.lock();
         try {
             exchange.checkWritable();

@@ -13,6 +13,8 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static dev.fcgi.protocol.testing.RawFcgiConnection.*;
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -88,6 +90,69 @@ class ServerProtocolTest {
     }
 
     @Test
+    @DisplayName("spec 21, 46: with one request at a time server-wide, GET_VALUES says FCGI_MPXS_CONNS=0 and a"
+            + " second BEGIN_REQUEST on the connection gets FCGI_CANT_MPX_CONN while the first goes on")
+    void oneRequestServerWideIsNotMultiplexing() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch entered = new CountDownLatch(1);
+        FcgiHandler handler = (request, response) -> {
+            entered.countDown();
+            release.await();
+            response.body().write("first".getBytes(UTF_8));
+        };
+        try (ServerFixture fixture = new ServerFixture(handler, b -> b.maxConcurrentRequests(1));
+             RawFcgiConnection conn = fixture.connect()) {
+            ByteArrayOutputStream query = new ByteArrayOutputStream();
+            pair(query, "FCGI_MPXS_CONNS".getBytes(UTF_8), new byte[0]);
+            pair(query, "FCGI_MAX_REQS".getBytes(UTF_8), new byte[0]);
+            conn.send(GET_VALUES, 0, query.toByteArray());
+            ByteArrayOutputStream expected = new ByteArrayOutputStream();
+            pair(expected, "FCGI_MPXS_CONNS".getBytes(UTF_8), "0".getBytes(UTF_8));
+            pair(expected, "FCGI_MAX_REQS".getBytes(UTF_8), "1".getBytes(UTF_8));
+            assertArrayEquals(expected.toByteArray(), conn.readRecord().content());
+
+            conn.request(1, true, params(), new byte[0]);
+            assertTrue(entered.await(20, TimeUnit.SECONDS));
+            conn.request(2, true, params(), new byte[0]);
+            Record refused = conn.readRecord();
+            assertEquals(END_REQUEST, refused.type());
+            assertEquals(2, refused.requestId());
+            assertArrayEquals(new byte[] {0, 0, 0, 0, 1, 0, 0, 0}, refused.content(), "{0, FCGI_CANT_MPX_CONN}");
+            release.countDown();
+            Response first = conn.readResponse(1);
+            assertEquals("first", first.body());
+            assertEquals(0, first.end().protocolStatus());
+        }
+    }
+
+    @Test
+    @DisplayName("spec 31: STDIN after the end of STDIN is a protocol error for the request: it is answered 400,"
+            + " and the connection and its other requests go on")
+    void stdinAfterItsEnd() throws Exception {
+        CountDownLatch bodyRead = new CountDownLatch(1);
+        FcgiHandler handler = (request, response) -> {
+            byte[] body = request.body().readAllBytes();
+            if (request.requestId() == 1) {
+                bodyRead.countDown();
+                new CountDownLatch(1).await();              // request 1 stays active until the server ends it
+            }
+            response.body().write(body);
+        };
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).params(1, params()).stdin(1, "abc".getBytes(UTF_8));
+            assertTrue(bodyRead.await(20, TimeUnit.SECONDS));
+            conn.stream(STDIN, 1, "late".getBytes(UTF_8));
+            Response response = conn.readResponse(1);
+            assertEquals(400, response.status(), response.text());
+            assertTrue(response.text().contains("STDIN after the end of STDIN"), response.text());
+            assertNotEquals(0, response.end().appStatus());
+            assertEquals(0, response.end().protocolStatus());
+            conn.request(2, true, params(), "ok".getBytes(UTF_8));
+            assertEquals("ok", conn.readResponse(2).body());
+        }
+    }
+
+    @Test
     @DisplayName("spec 22: GET_VALUES while a request is active is answered without disturbing it")
     void getValuesDuringRequest() throws Exception {
         try (ServerFixture fixture = new ServerFixture(ECHO_BODY); RawFcgiConnection conn = fixture.connect()) {
@@ -145,8 +210,8 @@ class ServerProtocolTest {
             conn.send(ABORT_REQUEST, 9, new byte[0]);
             conn.send(DATA, 9, "d".getBytes(UTF_8));
             conn.begin(1, 1, true).params(1, params()).stdin(1, "abc".getBytes(UTF_8));
-            conn.stdin(1, "late".getBytes(UTF_8));
             assertEquals("abc", conn.readResponse(1).body());
+            conn.stdin(1, "late".getBytes(UTF_8));                     // request 1 has ended
             conn.request(2, true, params(), "ok".getBytes(UTF_8));
             assertEquals("ok", conn.readResponse(2).body());
         }

@@ -249,20 +249,92 @@ class ServerRequestLifecycleTest {
     }
 
     @Test
-    @DisplayName("spec 30, 32: the handler starts when PARAMS end and can answer before STDIN arrives")
+    @DisplayName("spec 30, 32: the handler starts when PARAMS end and, full duplex, can answer before STDIN arrives")
     void streamsBeforeStdin() throws Exception {
         FcgiHandler handler = (request, response) -> {
             response.body().write("early ".getBytes(UTF_8));
             response.body().flush();
             response.body().write(request.body().readAllBytes());
         };
-        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+        try (ServerFixture fixture = new ServerFixture(handler, b -> b.fullDuplex(true));
+             RawFcgiConnection conn = fixture.connect()) {
             conn.begin(1, 1, true).params(1, params());
             Record early = conn.readRecord();
             assertEquals(STDOUT, early.type());
             assertTrue(early.text().endsWith("early "), early.text());
             conn.stdin(1, "late".getBytes(UTF_8));
             assertEquals("late", conn.readResponse(1).body());
+        }
+    }
+
+    @Test
+    @DisplayName("not full duplex (the default): the head waits until STDIN has ended, so nginx, which stops sending"
+            + " the body once it has the header, gets all of it; the handler reads and writes as it likes")
+    void headWaitsForTheEndOfStdin() throws Exception {
+        AtomicReference<Thread> handlerThread = new AtomicReference<>();
+        FcgiHandler handler = (request, response) -> {
+            handlerThread.set(Thread.currentThread());
+            byte[] first = new byte[5];
+            assertEquals(5, request.body().readNBytes(first, 0, 5));
+            response.body().write("early ".getBytes(UTF_8));
+            response.body().write(first);
+            response.body().flush();                        // waits here until the empty STDIN has arrived
+            response.body().write(request.body().readAllBytes());
+        };
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).params(1, params()).stream(STDIN, 1, "part1".getBytes(UTF_8));
+            Await.until(Duration.ofSeconds(20), () -> waitsForTheBody(handlerThread.get()),
+                    "the handler's flush waits for the end of the request body");
+            assertFalse(conn.isClosedByPeer());
+            assertFalse(conn.hasUnreadBytes(), "nothing of the response is sent while the body is still coming");
+            conn.stdin(1, "part2".getBytes(UTF_8));
+            Response response = conn.readResponse(1);
+            assertEquals("early part1part2", response.body());
+            assertEquals(0, response.end().protocolStatus());
+        }
+    }
+
+    private static boolean waitsForTheBody(Thread thread) {
+        if (thread == null) {
+            return false;
+        }
+        for (StackTraceElement frame : thread.getStackTrace()) {
+            if (frame.getMethodName().equals("awaitArrival")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    @DisplayName("not full duplex: a body that stops coming while the head waits for it is answered 408 after the"
+            + " body read timeout")
+    void headWaitingForAStalledBodyGets408() throws Exception {
+        FcgiHandler handler = (request, response) -> {
+            response.body().write("never sent".getBytes(UTF_8));
+            response.body().flush();
+        };
+        try (ServerFixture fixture = new ServerFixture(handler, b -> b.bodyReadTimeout(Duration.ofMillis(300)));
+             RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).params(1, params()).stream(STDIN, 1, "only a part".getBytes(UTF_8));
+            Response response = conn.readResponse(1);
+            assertEquals(408, response.status(), response.text());
+            assertFalse(response.text().contains("never sent"), response.text());
+            conn.request(2, true, params(), "next".getBytes(UTF_8));
+            assertEquals(200, conn.readResponse(2).status(), "the connection serves the next request");
+        }
+    }
+
+    @Test
+    @DisplayName("not full duplex: a response that ends before the body has arrived is sent at once (nginx then"
+            + " stops sending the body, and the server drops the rest)")
+    void completeResponseIsNotHeld() throws Exception {
+        FcgiHandler handler = (request, response) -> response.status(413).body().write("too big".getBytes(UTF_8));
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).params(1, params()).stream(STDIN, 1, "a body that never ends".getBytes(UTF_8));
+            Response response = conn.readResponse(1);
+            assertEquals(413, response.status());
+            assertEquals("too big", response.body());
         }
     }
 
