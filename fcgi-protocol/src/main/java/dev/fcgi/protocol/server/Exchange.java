@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -44,6 +45,7 @@ final class Exchange implements FcgiRequest {
     private final RequestBody stdin;
     private final RequestBody data;
     private final ServerResponse response;
+    private final long terminateTimeoutNanos;
     private final AtomicInteger state = new AtomicInteger(NEW);
     private final List<Runnable> abortActions = new ArrayList<>(1);
 
@@ -74,6 +76,7 @@ final class Exchange implements FcgiRequest {
         this.data = new RequestBody(config.bodySpoolThreshold(), config.spoolDirectory(), readTimeout,
                 config.maxRequestBodyLength());
         this.response = new ServerResponse(this, config.responseBufferSize(), config.fullDuplex());
+        this.terminateTimeoutNanos = config.requestTerminateTimeout().toNanos();
         if (role != FcgiRole.FILTER) {
             data.end();
             dataEnded = true;
@@ -225,12 +228,18 @@ final class Exchange implements FcgiRequest {
         synchronized (this) {
             handlerThread = Thread.currentThread();
         }
+        ScheduledFuture<?> terminateTimer = terminateTimeoutNanos > 0 && !connection.inEventLoop()
+                ? connection.schedule(this::terminateTimedOut, terminateTimeoutNanos)
+                : null;
         Throwable failure = null;
         try {
             handler.handle(this, response);
         } catch (Throwable t) {
             failure = t;
         } finally {
+            if (terminateTimer != null) {
+                terminateTimer.cancel(false);
+            }
             synchronized (this) {
                 handlerThread = null;
                 Thread.interrupted(); // an abort's interrupt must not leak into the thread's next task
@@ -250,6 +259,16 @@ final class Exchange implements FcgiRequest {
         if (!response.complete(failure)) {        // ended before (finish(), an abort): free it once ended
             connection.handlerDone(this);
         }                                           // else the end, which sees DONE, frees it
+    }
+
+    /** The request terminate timeout: ends the request of a handler still running. Event loop. */
+    private void terminateTimedOut() {
+        String reason = "execution timed out after " + TimeUnit.NANOSECONDS.toMillis(terminateTimeoutNanos)
+                + " ms (request terminate timeout)";
+        if (response.terminate(504, reason)) {
+            logger.warn("request {} on {} ({} {}): {}; terminated", requestId, connection, method(), requestUri(),
+                    reason);
+        }
     }
 
     /** Whether a handler failure only reflects that the request was aborted or its connection lost. */

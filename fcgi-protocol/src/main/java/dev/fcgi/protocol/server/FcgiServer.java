@@ -343,6 +343,7 @@ public final class FcgiServer implements AutoCloseable {
         private Duration writeTimeout = Duration.ofSeconds(60);
         private Duration idleTimeout = Duration.ofSeconds(120);
         private Duration lingerTimeout = Duration.ofSeconds(2);
+        private Duration requestTerminateTimeout = Duration.ZERO;
         private int responseBufferSize = 32 * 1024;
         private WriteBufferWaterMark waterMark = new WriteBufferWaterMark(64 * 1024, 128 * 1024);
         private List<AllowedClient> allowedClients = List.of();
@@ -560,6 +561,24 @@ public final class FcgiServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Time a handler may run, from its start, before its request is ended, as PHP-FPM's
+         * {@code request_terminate_timeout}: the answer is {@code 504} if nothing was sent yet, else it is cut short
+         * (no END_REQUEST, and the connection closes once idle, so the web server does not take it as complete);
+         * the handler is interrupted, and its reads and writes fail. A handler that ignores the interrupt runs on,
+         * cut off from its request. {@link Duration#ZERO} (the default) sets no limit. Not applied to handlers on
+         * the event loop, which must not block. A worker pool (fcgi-pool) has its own, with a replacement of the
+         * worker.
+         */
+        public Builder requestTerminateTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "requestTerminateTimeout");
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("requestTerminateTimeout: " + timeout + " (expected: 0 or more)");
+            }
+            this.requestTerminateTimeout = timeout;
+            return this;
+        }
+
         /** Size of the STDOUT records a response body is cut into. Default: 32 KiB. */
         public Builder responseBufferSize(int bytes) {
             this.responseBufferSize = checkRange("responseBufferSize", bytes, 256, 0xFFFF * 16);
@@ -644,7 +663,8 @@ public final class FcgiServer implements AutoCloseable {
                     handlerOnEventLoop, fullDuplex,
                     Set.copyOf(roles), maxConnections, maxRequestsPerConnection, maxConcurrentRequests,
                     maxParamsLength, maxParams, maxRequestBodyLength, bodySpoolThreshold, spoolDirectory,
-                    headerTimeout, bodyReadTimeout, writeTimeout, idleTimeout, lingerTimeout, responseBufferSize,
+                    headerTimeout, bodyReadTimeout, writeTimeout, idleTimeout, lingerTimeout, requestTerminateTimeout,
+                    responseBufferSize,
                     allowedClients);
             return new FcgiServer(this, config, owned);
         }

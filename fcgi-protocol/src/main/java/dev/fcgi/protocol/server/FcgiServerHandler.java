@@ -727,6 +727,11 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Runs {@code task} on this connection's event loop after {@code delayNanos}. */
+    ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
+        return channel.eventLoop().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
     /** Whether the caller runs on this connection's event loop. */
     boolean inEventLoop() {
         return channel.eventLoop().inEventLoop();

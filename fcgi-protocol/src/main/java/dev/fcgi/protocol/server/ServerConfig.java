@@ -30,6 +30,7 @@ record ServerConfig(
         Duration writeTimeout,
         Duration idleTimeout,
         Duration lingerTimeout,
+        Duration requestTerminateTimeout,
         int responseBufferSize,
         List<AllowedClient> allowedClients) {
 
