@@ -2,11 +2,14 @@ package dev.fcgi.examples.echo;
 
 import dev.fcgi.protocol.server.FcgiServer;
 
+import java.io.IOException;
 import java.time.Duration;
 
 /**
  * Runs {@link EchoHandler}: {@code echo --listen 127.0.0.1:9000} (repeatable; also {@code --listen
- * unix:/path/to.sock}, or {@code --inherited} to accept on the socket a web server passed as fd 0).
+ * unix:/path/to.sock}, or {@code --inherited} to accept on the socket a web server passed as fd 0), with
+ * {@code --mode 0660} for the permissions of its Unix sockets (so that a web server running as another user of
+ * the group can connect).
  */
 public final class EchoExample {
 
@@ -22,8 +25,23 @@ public final class EchoExample {
                     if (i + 1 >= args.length) {
                         usage("--listen needs an address");
                     }
-                    builder.listen(args[++i]);
+                    String address = args[++i];
+                    try {
+                        builder.listen(address);
+                    } catch (IllegalArgumentException e) {
+                        usage("--listen " + address + ": " + e.getMessage());
+                    }
                     listening = true;
+                }
+                case "--mode" -> {
+                    if (i + 1 >= args.length) {
+                        usage("--mode needs octal permission bits, such as 0660");
+                    }
+                    String mode = args[++i];
+                    if (!mode.matches("0?[0-7]{3}")) {
+                        usage("--mode: '" + mode + "' (expected: octal permission bits, such as 0660)");
+                    }
+                    builder.unixSocketMode(Integer.parseInt(mode, 8));
                 }
                 case "--inherited" -> {
                     builder.listenInherited();
@@ -36,7 +54,14 @@ public final class EchoExample {
         if (!listening) {
             builder.listen("127.0.0.1:9000");
         }
-        FcgiServer server = builder.build().start();
+        FcgiServer server;
+        try {
+            server = builder.build().start();
+        } catch (IOException | RuntimeException e) {
+            System.err.println("echo: cannot listen: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 server.shutdownGracefully(Duration.ofSeconds(10));    // begun requests finish; new ones are refused
@@ -52,7 +77,8 @@ public final class EchoExample {
         if (error != null) {
             System.err.println("echo: " + error);
         }
-        System.err.println("usage: echo [--listen 127.0.0.1:9000 | --listen unix:/path/to.sock | --inherited]...");
+        System.err.println("usage: echo [--listen 127.0.0.1:9000 | --listen unix:/path/to.sock | --inherited]..."
+                + " [--mode 0660]");
         System.exit(error == null ? 0 : 2);
     }
 }

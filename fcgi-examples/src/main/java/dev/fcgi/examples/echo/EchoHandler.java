@@ -21,15 +21,33 @@ import java.util.concurrent.TimeUnit;
  * {@code stdin} and {@code data} as {@code {"length": n, "sha256": hex}}. Three params steer it, for tests:
  * {@code ECHO_SLEEP_MS=n} waits n ms before answering (cut short by an abort), {@code ECHO_STDERR=text} also
  * writes text to FCGI_STDERR, and {@code ECHO_BYTES=n} answers with n body bytes (byte i is i % 251) instead.
+ * A value that is not a whole number in range ({@value #MAX_SLEEP_MS} ms, {@value #MAX_BYTES} bytes at most) is
+ * answered {@code Status: 400} with {@code {"error": "..."}} naming it.
  */
 public final class EchoHandler implements FcgiHandler {
+
+    /** The longest {@code ECHO_SLEEP_MS}: ten minutes. */
+    public static final long MAX_SLEEP_MS = 600_000;
+    /** The largest {@code ECHO_BYTES}: 1 TiB. */
+    public static final long MAX_BYTES = 1L << 40;
 
     @Override
     public void handle(FcgiRequest request, FcgiResponse response) throws Exception {
         Digest stdin = Digest.of(request.body());
         Digest data = Digest.of(request.data());
 
-        long sleepMs = parseLong(request.param("ECHO_SLEEP_MS"));
+        long sleepMs;
+        long bytes;
+        try {
+            sleepMs = parse(request, "ECHO_SLEEP_MS", MAX_SLEEP_MS);
+            bytes = parse(request, "ECHO_BYTES", MAX_BYTES);
+        } catch (IllegalArgumentException e) {
+            StringBuilder error = new StringBuilder("{\"error\":");
+            appendString(error, e.getMessage());
+            response.status(400).contentType("application/json");
+            response.body().write(error.append("}\n").toString().getBytes(StandardCharsets.UTF_8));
+            return;
+        }
         if (sleepMs > 0) {
             CountDownLatch aborted = new CountDownLatch(1);
             request.onAbort(aborted::countDown);
@@ -41,8 +59,7 @@ public final class EchoHandler implements FcgiHandler {
         if (stderr != null) {
             response.stderr().write(stderr.getBytes(StandardCharsets.UTF_8));
         }
-        long bytes = parseLong(request.param("ECHO_BYTES"));
-        if (request.params().contains("ECHO_BYTES")) {
+        if (bytes >= 0) {
             response.status(200).contentType("application/octet-stream");
             writePattern(response.body(), bytes);
             return;
@@ -106,15 +123,23 @@ public final class EchoHandler implements FcgiHandler {
         json.append('"');
     }
 
-    private static long parseLong(String value) {
-        if (value == null || value.isBlank()) {
-            return 0;
+    /**
+     * The value of param {@code name}: -1 when absent, else a decimal whole number from 0 to {@code max}.
+     *
+     * @throws IllegalArgumentException naming the param, its value and the range, for anything else
+     */
+    static long parse(FcgiRequest request, String name, long max) {
+        String value = request.param(name);
+        if (value == null) {
+            return -1;
         }
-        try {
-            return Math.max(0, Long.parseLong(value.strip()));
-        } catch (NumberFormatException e) {
-            return 0;
+        boolean digits = !value.isEmpty() && value.length() <= 19 && value.chars().allMatch(c -> c >= '0' && c <= '9');
+        long parsed = digits ? Long.parseLong(value) : -1;
+        if (parsed < 0 || parsed > max) {
+            throw new IllegalArgumentException(name + ": '" + value + "' (expected: a whole number from 0 to " + max
+                    + ")");
         }
+        return parsed;
     }
 
     private record Digest(long length, String sha256) {
