@@ -294,6 +294,8 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
             if (stdin.isEndOfStream() && stdin.requestId() == lingerRequestId) {
                 lingerRequestId = -1;
                 closeIfIdle();
+            } else if (stdin.requestId() != lingerRequestId) {
+                logger.debug("{}: ignoring {} (request not active)", name, stdin);
             }
             stdin.release();
             return;

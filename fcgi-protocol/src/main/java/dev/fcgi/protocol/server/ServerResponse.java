@@ -189,8 +189,8 @@ final class ServerResponse implements FcgiResponse {
             }
         }
         FcgiStdout last = null;
-        if (!exchange.connection().isOpen()) {
-            releaseChunk();
+        if (!exchange.connection().isOpen() || (!committed && exchange.isAborted())) {
+            releaseChunk();         // nobody wants the answer of an aborted request: its END_REQUEST is enough
         } else {
             last = takeChunk();
         }

@@ -1,0 +1,135 @@
+package dev.fcgi.protocol.server;
+
+import dev.fcgi.protocol.testing.RawFcgiConnection;
+import dev.fcgi.protocol.testing.RawFcgiConnection.Record;
+import dev.fcgi.protocol.testing.RawFcgiConnection.Response;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static dev.fcgi.protocol.testing.RawFcgiConnection.*;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The README's bad-input rows at the server, end to end: the connection's own requests are aborted, the
+ * connection is closed, and a request on another connection, begun before, is served all the same.
+ */
+class ServerBadInputTest {
+
+    /** Request 1 on a connection waits until aborted; "other" requests answer at once. */
+    private static final class Handler implements FcgiHandler {
+        final CountDownLatch waiting = new CountDownLatch(1);
+        final CountDownLatch aborted = new CountDownLatch(1);
+        final CountDownLatch otherMayFinish = new CountDownLatch(1);
+
+        @Override
+        public void handle(FcgiRequest request, FcgiResponse response) throws Exception {
+            if (request.param("OTHER") != null) {
+                assertTrue(otherMayFinish.await(20, TimeUnit.SECONDS));
+                response.body().write("other served".getBytes(UTF_8));
+                return;
+            }
+            request.onAbort(aborted::countDown);
+            waiting.countDown();
+            assertTrue(aborted.await(20, TimeUnit.SECONDS));
+            response.body().write("after the abort".getBytes(UTF_8));
+        }
+    }
+
+    private static void assertBadInputCloses(byte[] badInput) throws Exception {
+        Handler handler = new Handler();
+        try (ServerFixture fixture = new ServerFixture(handler);
+             RawFcgiConnection bad = fixture.connect();
+             RawFcgiConnection other = fixture.connect()) {
+            other.request(1, true, Map.of("OTHER", "1"), new byte[0]);
+            bad.begin(1, 1, true).params(1, Map.of()).stream(STDIN, 1, "part".getBytes(UTF_8));
+            assertTrue(handler.waiting.await(20, TimeUnit.SECONDS));
+            bad.write(badInput);
+            bad.close();
+            assertTrue(handler.aborted.await(20, TimeUnit.SECONDS), "the connection's request was aborted");
+            handler.otherMayFinish.countDown();
+            Response served = other.readResponse(1);
+            assertEquals("other served", served.body(), "the other connection is untouched");
+            assertEquals(0, served.end().protocolStatus());
+        }
+    }
+
+    @Test
+    @DisplayName("a record header cut short (3 of 8 bytes), then close: the connection's request is aborted;"
+            + " another connection is served")
+    void headerCutShortThenClose() throws Exception {
+        assertBadInputCloses(new byte[] {1, STDIN, 0});
+    }
+
+    @Test
+    @DisplayName("a content length beyond what arrives, then close: the request is aborted; another connection is"
+            + " served")
+    void contentCutShortThenClose() throws Exception {
+        byte[] declares100 = record(STDIN, 1, new byte[100]);
+        assertBadInputCloses(Arrays.copyOf(declares100, 8 + 10));
+    }
+
+    @Test
+    @DisplayName("a name-value length beyond its GET_VALUES record: the connection is closed, its request aborted;"
+            + " another connection is served")
+    void nameValueLengthBeyondTheRecord() throws Exception {
+        byte[] pairPastRecord = {0x0F, 0x01, 'F', 'C', 'G', 'I'};     // declares a 15-byte name in 6 bytes
+        Handler handler = new Handler();
+        try (ServerFixture fixture = new ServerFixture(handler);
+             RawFcgiConnection bad = fixture.connect();
+             RawFcgiConnection other = fixture.connect()) {
+            other.request(1, true, Map.of("OTHER", "1"), new byte[0]);
+            bad.begin(1, 1, true).params(1, Map.of()).stream(STDIN, 1, "part".getBytes(UTF_8));
+            assertTrue(handler.waiting.await(20, TimeUnit.SECONDS));
+            bad.send(GET_VALUES, 0, pairPastRecord);
+            assertTrue(bad.awaitClosed(), "the server closed the connection");
+            assertTrue(handler.aborted.await(20, TimeUnit.SECONDS), "the connection's request was aborted");
+            handler.otherMayFinish.countDown();
+            assertEquals("other served", other.readResponse(1).body());
+        }
+    }
+
+    @Test
+    @DisplayName("BEGIN_REQUEST for an id in use: the connection is closed; another connection is served")
+    void beginForAnIdInUse() throws Exception {
+        Handler handler = new Handler();
+        try (ServerFixture fixture = new ServerFixture(handler);
+             RawFcgiConnection bad = fixture.connect();
+             RawFcgiConnection other = fixture.connect()) {
+            other.request(1, true, Map.of("OTHER", "1"), new byte[0]);
+            bad.begin(1, 1, true).params(1, Map.of()).stream(STDIN, 1, "part".getBytes(UTF_8));
+            assertTrue(handler.waiting.await(20, TimeUnit.SECONDS));
+            bad.begin(1, 1, true);
+            assertTrue(bad.awaitClosed(), "the server closed the connection");
+            assertTrue(handler.aborted.await(20, TimeUnit.SECONDS), "the connection's request was aborted");
+            handler.otherMayFinish.countDown();
+            assertEquals("other served", other.readResponse(1).body());
+        }
+    }
+
+    @Test
+    @DisplayName("spec 49: a handler that ignores an abort and returns normally: its answer is dropped, only"
+            + " END_REQUEST goes out")
+    void answerAfterAnAbortIsDropped() throws Exception {
+        Handler handler = new Handler();
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).params(1, Map.of()).stream(STDIN, 1, "part".getBytes(UTF_8));
+            assertTrue(handler.waiting.await(20, TimeUnit.SECONDS));
+            conn.send(ABORT_REQUEST, 1, new byte[0]);
+            Response response = conn.readResponse(1);
+            assertEquals(0, response.stdout().length, "no answer after the abort: " + response.text());
+            assertEquals(0, response.end().protocolStatus());
+            ByteArrayOutputStream query = new ByteArrayOutputStream();
+            pair(query, "FCGI_MPXS_CONNS".getBytes(UTF_8), new byte[0]);
+            conn.send(GET_VALUES, 0, query.toByteArray());
+            Record next = conn.readRecord();
+            assertEquals(GET_VALUES_RESULT, next.type(), "nothing more for request 1 after its END_REQUEST");
+        }
+    }
+}
