@@ -68,6 +68,7 @@ public final class FcgiContentQueue {
         return head;
     }
 
+    /** Whether no buffer is queued. */
     public boolean isEmpty() {
         return buffers.isEmpty();
     }

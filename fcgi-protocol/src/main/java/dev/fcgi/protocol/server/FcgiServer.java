@@ -66,6 +66,7 @@ public final class FcgiServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final boolean ownsGroup;
     private final ExecutorService ownedExecutor;
+    private final int listenBacklog;
     private final WriteBufferWaterMark waterMark;
     private final ServerCounters counters;
     private final List<ServerChannel> serverChannels = new CopyOnWriteArrayList<>();
@@ -85,6 +86,7 @@ public final class FcgiServer implements AutoCloseable {
                 builder.ioThreads > 0 ? builder.ioThreads : defaultIoThreads(), "fcgi-io") : builder.group;
         this.ownedExecutor = ownedExecutor;
         this.waterMark = builder.waterMark;
+        this.listenBacklog = builder.listenBacklog;
         this.counters = new ServerCounters(config.maxConcurrentRequests());
     }
 
@@ -156,7 +158,7 @@ public final class FcgiServer implements AutoCloseable {
     private ServerBootstrap bootstrap(SocketAddress address) {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
-                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_BACKLOG, listenBacklog)
                 .option(ChannelOption.AUTO_READ, false)     // start() accepts once every address is set up
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .handler(new AcceptLimiter(config, counters, serverChannels, connections))
@@ -331,6 +333,7 @@ public final class FcgiServer implements AutoCloseable {
         private EventLoopGroup group;
         private int ioThreads;
         private int maxConnections = 1024;
+        private int listenBacklog = 1024;
         private int maxRequestsPerConnection = 128;
         private int maxConcurrentRequests = 4096;
         private int maxParamsLength = 256 * 1024;
@@ -460,6 +463,16 @@ public final class FcgiServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Connections the kernel may hold for each listening socket before the server accepts them (the
+         * {@code listen(2)} backlog, capped by {@code net.core.somaxconn}), as FPM's {@code listen.backlog}.
+         * Default: 1024.
+         */
+        public Builder listenBacklog(int backlog) {
+            this.listenBacklog = checkRange("listenBacklog", backlog, 1, 65535);
+            return this;
+        }
+
         /** Open connections at most (FCGI_MAX_CONNS); past it the server stops accepting. Default: 1024. */
         public Builder maxConnections(int max) {
             this.maxConnections = checkRange("maxConnections", max, 1, 1 << 20);
@@ -514,7 +527,11 @@ public final class FcgiServer implements AutoCloseable {
 
         /** Where large bodies are spooled. Default: {@code java.io.tmpdir}. */
         public Builder spoolDirectory(Path directory) {
-            this.spoolDirectory = Objects.requireNonNull(directory, "directory");
+            Objects.requireNonNull(directory, "directory");
+            if (Files.exists(directory) && !Files.isDirectory(directory)) {
+                throw new IllegalArgumentException("spoolDirectory: " + directory + " (is not a directory)");
+            }
+            this.spoolDirectory = directory;
             return this;
         }
 
@@ -590,6 +607,7 @@ public final class FcgiServer implements AutoCloseable {
          * (low). Default: 64 KiB / 128 KiB.
          */
         public Builder writeBufferWaterMark(int low, int high) {
+            checkRange("high", high, 1, 1 << 30);
             this.waterMark = new WriteBufferWaterMark(checkRange("low", low, 0, high), high);
             return this;
         }

@@ -128,6 +128,13 @@ class ServerTransportTest {
                 () -> FcgiServer.builder().maxRequestsPerConnection(0));
         assertEquals("maxRequestsPerConnection: 0 (expected: 1 to 65535)", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> FcgiServer.builder().headerTimeout(java.time.Duration.ZERO));
+        assertEquals("listenBacklog: 0 (expected: 1 to 65535)", assertThrows(IllegalArgumentException.class,
+                () -> FcgiServer.builder().listenBacklog(0)).getMessage());
+        assertEquals("high: -1 (expected: 1 to 1073741824)", assertThrows(IllegalArgumentException.class,
+                () -> FcgiServer.builder().writeBufferWaterMark(0, -1)).getMessage());
+        java.nio.file.Path file = java.nio.file.Path.of("pom.xml").toAbsolutePath();
+        assertEquals("spoolDirectory: " + file + " (is not a directory)", assertThrows(IllegalArgumentException.class,
+                () -> FcgiServer.builder().spoolDirectory(file)).getMessage());
         assertEquals("handler not set", assertThrows(IllegalStateException.class,
                 () -> FcgiServer.builder().listen("9000").build()).getMessage());
         assertEquals("no listen address set", assertThrows(IllegalStateException.class,
