@@ -119,7 +119,7 @@ class ServerLimitsTest {
     }
 
     @Test
-    @DisplayName("maxParamsLength: a name-value length near 2^31 gets 431 before anything is allocated")
+    @DisplayName("spec 16, 56: maxParamsLength: a name-value length near 2^31 gets 431 before anything is allocated")
     void paramsLengthNearTwoToThe31() throws Exception {
         try (ServerFixture fixture = new ServerFixture(HELLO); RawFcgiConnection conn = fixture.connect()) {
             conn.begin(1, 1, true).send(PARAMS, 1, new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xF0, 1})
@@ -134,7 +134,7 @@ class ServerLimitsTest {
 
     @ParameterizedTest(name = "maxParams {0}")
     @MethodSource("pairCounts")
-    @DisplayName("maxParams: exactly the limit of pairs is served, one pair more gets 431 alone")
+    @DisplayName("spec 56: maxParams: exactly the limit of pairs is served, one pair more gets 431 alone")
     void maxParams(int limit) throws Exception {
         try (ServerFixture fixture = new ServerFixture(HELLO, b -> b.maxParams(limit));
              RawFcgiConnection conn = fixture.connect()) {
@@ -159,7 +159,7 @@ class ServerLimitsTest {
 
     @ParameterizedTest(name = "maxRequestBodyLength {0}")
     @MethodSource("bodyLengths")
-    @DisplayName("maxRequestBodyLength: a body of exactly the limit is read whole, one byte more gets 413")
+    @DisplayName("spec 56: maxRequestBodyLength: a body of exactly the limit is read whole, one byte more gets 413")
     void maxRequestBodyLength(long limit) throws Exception {
         try (ServerFixture fixture = new ServerFixture(ECHO, b -> b.maxRequestBodyLength(limit));
              RawFcgiConnection conn = fixture.connect()) {
@@ -238,7 +238,8 @@ class ServerLimitsTest {
 
     @ParameterizedTest(name = "maxConnections {0}")
     @MethodSource("connectionCounts")
-    @DisplayName("maxConnections: that many connections are served; one more waits in the backlog until one closes")
+    @DisplayName("spec 56: maxConnections: that many connections are served; one more waits in the backlog until one"
+            + " closes")
     void maxConnections(int limit) throws Exception {
         try (ServerFixture fixture = new ServerFixture(HELLO, b -> b.maxConnections(limit))) {
             List<RawFcgiConnection> open = new ArrayList<>();
@@ -275,7 +276,7 @@ class ServerLimitsTest {
 
     @ParameterizedTest(name = "maxRequestsPerConnection {0}")
     @MethodSource("requestsPerConnection")
-    @DisplayName("spec 46, 47: maxRequestsPerConnection: that many run at once; one more gets FCGI_CANT_MPX_CONN (limit"
+    @DisplayName("spec 46, 47, 56: maxRequestsPerConnection: that many run at once; one more gets FCGI_CANT_MPX_CONN (limit"
             + " 1) or FCGI_OVERLOADED")
     void maxRequestsPerConnection(int limit) throws Exception {
         Gate gate = new Gate();
@@ -303,7 +304,7 @@ class ServerLimitsTest {
 
     @ParameterizedTest(name = "maxConcurrentRequests {0}")
     @MethodSource("concurrentRequests")
-    @DisplayName("spec 47: maxConcurrentRequests: that many run over several connections; one more gets"
+    @DisplayName("spec 47, 56: maxConcurrentRequests: that many run over several connections; one more gets"
             + " FCGI_OVERLOADED")
     void maxConcurrentRequests(int limit) throws Exception {
         Gate gate = new Gate();
