@@ -335,7 +335,10 @@ class ServerLimitsTest {
             long held = LiveMemory.used() - before;
             boolean spooled = unread.isSpooled();
             long inMemory = unread.bufferedBytes();
-            assertEquals(1, openSpoolFiles(spool), "one spool file open for the unread body");
+            boolean procFd = Files.isDirectory(Path.of("/proc/self/fd"));     // Linux: the spool file can be seen
+            if (procFd) {
+                assertEquals(1, openSpoolFiles(spool), "one spool file open for the unread body");
+            }
             System.out.printf("100 MB unread body: live memory %d KiB above the start half way, %d KiB with all of it"
                     + " arrived (%d bytes in memory, the rest spooled)%n", midway >> 10, held >> 10, inMemory);
 
@@ -348,8 +351,10 @@ class ServerLimitsTest {
             long bound = 32L << 20;
             assertTrue(midway < bound && held < bound, "live memory grew by " + LiveMemory.mib(midway) + " MiB half way, "
                     + LiveMemory.mib(held) + " MiB with the whole body unread (bound " + LiveMemory.mib(bound) + " MiB)");
-            Await.until(Duration.ofSeconds(20), () -> openSpoolFiles(spool) == 0,
-                    "the spool file is closed once its request ended");
+            if (procFd) {
+                Await.until(Duration.ofSeconds(20), () -> openSpoolFiles(spool) == 0,
+                        "the spool file is closed once its request ended");
+            }
             try (var files = Files.list(spool)) {
                 assertEquals(List.of(), files.toList(), "nothing left in the spool directory");
             }
