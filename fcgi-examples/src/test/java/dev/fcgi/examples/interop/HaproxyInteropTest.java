@@ -334,9 +334,9 @@ class HaproxyInteropTest {
     }
 
     @Test
-    @DisplayName("spec 62 (server bug, fails): HAProxy takes FCGI_MAX_REQS from GET_VALUES_RESULT as its limit per "
-            + "connection; the server answers its server-wide limit, more than one connection takes, and HAProxy's "
-            + "extra requests get FCGI_OVERLOADED")
+    @DisplayName("spec 62, 21: HAProxy takes FCGI_MAX_REQS from GET_VALUES_RESULT as its limit per connection; the "
+            + "server answers what one connection accepts (maxRequestsPerConnection), so none of HAProxy's requests "
+            + "gets FCGI_OVERLOADED and all are answered 200")
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void maxReqsAnswerIsWhatOneConnectionAccepts(@TempDir Path dir) throws Exception {
         int perConnection = 4;

@@ -3,6 +3,7 @@ package dev.fcgi.protocol.client;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -36,6 +37,7 @@ class CgiResponseParserTest {
     }
 
     @Test
+    @DisplayName("spec 38: a Location-only response means 302 Found; Status wins over Location; no Status means 200")
     void locationAloneMeans302AndNothingMeans200() throws Exception {
         CgiResponseParser.Head redirect = head("Location: /elsewhere\r\n");
         assertEquals(302, redirect.status());

@@ -1,11 +1,13 @@
 package dev.fcgi.protocol.server;
 
 import dev.fcgi.protocol.testing.Await;
+import dev.fcgi.protocol.testing.BytePattern;
 import dev.fcgi.protocol.testing.LimitValues;
 import dev.fcgi.protocol.testing.LiveMemory;
 import dev.fcgi.protocol.testing.RawFcgiConnection;
 import dev.fcgi.protocol.testing.RawFcgiConnection.Record;
 import dev.fcgi.protocol.testing.RawFcgiConnection.Response;
+import dev.fcgi.protocol.testing.Sha256;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,7 +121,7 @@ class ServerLimitsTest {
     }
 
     @Test
-    @DisplayName("maxParamsLength: a name-value length near 2^31 gets 431 before anything is allocated")
+    @DisplayName("spec 16, 56: maxParamsLength: a name-value length near 2^31 gets 431 before anything is allocated")
     void paramsLengthNearTwoToThe31() throws Exception {
         try (ServerFixture fixture = new ServerFixture(HELLO); RawFcgiConnection conn = fixture.connect()) {
             conn.begin(1, 1, true).send(PARAMS, 1, new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xF0, 1})
@@ -134,7 +136,7 @@ class ServerLimitsTest {
 
     @ParameterizedTest(name = "maxParams {0}")
     @MethodSource("pairCounts")
-    @DisplayName("maxParams: exactly the limit of pairs is served, one pair more gets 431 alone")
+    @DisplayName("spec 56: maxParams: exactly the limit of pairs is served, one pair more gets 431 alone")
     void maxParams(int limit) throws Exception {
         try (ServerFixture fixture = new ServerFixture(HELLO, b -> b.maxParams(limit));
              RawFcgiConnection conn = fixture.connect()) {
@@ -159,7 +161,7 @@ class ServerLimitsTest {
 
     @ParameterizedTest(name = "maxRequestBodyLength {0}")
     @MethodSource("bodyLengths")
-    @DisplayName("maxRequestBodyLength: a body of exactly the limit is read whole, one byte more gets 413")
+    @DisplayName("spec 56: maxRequestBodyLength: a body of exactly the limit is read whole, one byte more gets 413")
     void maxRequestBodyLength(long limit) throws Exception {
         try (ServerFixture fixture = new ServerFixture(ECHO, b -> b.maxRequestBodyLength(limit));
              RawFcgiConnection conn = fixture.connect()) {
@@ -232,13 +234,141 @@ class ServerLimitsTest {
         }
     }
 
+    /**
+     * Writes the STDIN of request {@code id} as the pattern body whose byte i is {@code i % 251} ({@link BytePattern}),
+     * generated record by record: 65,528 content bytes per record (no padding), one record buffer reused.
+     */
+    private static final class PatternStdin {
+        private static final int CONTENT = 0xFFF8;
+        private final RawFcgiConnection conn;
+        private final byte[] pattern = new byte[CONTENT + BytePattern.MODULUS];
+        private final byte[] record;
+        private long sent;
+
+        PatternStdin(RawFcgiConnection conn, int id) {
+            this.conn = conn;
+            for (int i = 0; i < pattern.length; i++) {
+                pattern[i] = (byte) (i % BytePattern.MODULUS);
+            }
+            record = RawFcgiConnection.record(STDIN, id, new byte[CONTENT]);
+        }
+
+        /** Sends the next {@code count} bytes of the pattern (without the empty STDIN record). */
+        void send(long count) throws IOException {
+            for (long left = count; left > 0; ) {
+                int length = (int) Math.min(CONTENT, left);
+                int phase = (int) (sent % BytePattern.MODULUS);
+                if (length == CONTENT) {
+                    System.arraycopy(pattern, phase, record, 8, CONTENT);
+                    conn.write(record);
+                } else {
+                    conn.write(RawFcgiConnection.record(STDIN, record[3] & 0xFF,
+                            java.util.Arrays.copyOfRange(pattern, phase, phase + length)));
+                }
+                sent += length;
+                left -= length;
+            }
+        }
+    }
+
+    /**
+     * The files under {@code directory} this process has open, deleted or not: the server opens its spool files with
+     * DELETE_ON_CLOSE, which on Linux unlinks them at once, so that the directory never lists them.
+     */
+    private static long openSpoolFiles(Path directory) {
+        Path fds = Path.of("/proc/self/fd");
+        try (var links = Files.list(fds)) {
+            return links.filter(link -> {
+                try {
+                    return Files.readSymbolicLink(link).toString().startsWith(directory.toString() + "/");
+                } catch (IOException e) {
+                    return false;                   // closed meanwhile, or not a link
+                }
+            }).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    @DisplayName("spec 75, 48, 74: a 100 MB body the handler does not read yet is spooled to disk past"
+            + " bodySpoolThreshold (the server keeps reading the connection instead of turning autoRead off): a second"
+            + " request multiplexed on the connection is answered meanwhile, live memory stays bounded, then the handler"
+            + " reads all 100 MB with the right SHA-256 and the spool directory is left empty")
+    void hundredMegabyteBodyIsSpooled(@TempDir Path spool) throws Exception {
+        long size = 100L << 20;
+        int threshold = 256 * 1024;
+        java.util.concurrent.atomic.AtomicReference<FcgiRequest> first = new java.util.concurrent.atomic.AtomicReference<>();
+        CountDownLatch release = new CountDownLatch(1);
+        FcgiHandler handler = (request, response) -> {
+            if (request.requestId() != 1) {
+                response.body().write("second".getBytes(UTF_8));
+                return;
+            }
+            first.set(request);
+            assertTrue(release.await(120, TimeUnit.SECONDS), "released");
+            java.security.MessageDigest digest = Sha256.newDigest();
+            byte[] buffer = new byte[64 * 1024];
+            long read = 0;
+            for (int n; (n = request.body().read(buffer)) >= 0; ) {
+                digest.update(buffer, 0, n);
+                read += n;
+            }
+            response.body().write((read + " " + Sha256.hex(digest)).getBytes(UTF_8));
+        };
+        try (ServerFixture fixture = new ServerFixture(handler, b -> b.bodySpoolThreshold(threshold)
+                .spoolDirectory(spool)); RawFcgiConnection conn = fixture.connect()) {
+            long before = LiveMemory.used();
+            conn.begin(1, 1, true).params(1, Map.of("CONTENT_LENGTH", Long.toString(size)));
+            PatternStdin body = new PatternStdin(conn, 1);
+            body.send(size / 2);
+            conn.request(2, true, Map.of(), new byte[0]);
+            Response second = conn.readResponse(2);       // nothing of request 1 comes first: it has not answered
+            assertEquals("second", second.body(), "answered while request 1's body is half sent and unread");
+            Await.until(Duration.ofSeconds(20), () -> first.get() != null, "request 1's handler runs");
+            RequestBody unread = (RequestBody) first.get().body();
+            long midway = LiveMemory.used() - before;
+
+            body.send(size - size / 2);
+            conn.send(STDIN, 1, new byte[0]);
+            awaitAvailable(unread, (int) size);
+            long held = LiveMemory.used() - before;
+            boolean spooled = unread.isSpooled();
+            long inMemory = unread.bufferedBytes();
+            boolean procFd = Files.isDirectory(Path.of("/proc/self/fd"));     // Linux: the spool file can be seen
+            if (procFd) {
+                assertEquals(1, openSpoolFiles(spool), "one spool file open for the unread body");
+            }
+            System.out.printf("100 MB unread body: live memory %d KiB above the start half way, %d KiB with all of it"
+                    + " arrived (%d bytes in memory, the rest spooled)%n", midway >> 10, held >> 10, inMemory);
+
+            release.countDown();
+            Response response = conn.readResponse(1);
+            assertEquals(size + " " + Sha256.ofPattern(size, BytePattern.MODULUS), response.body());
+            assertEquals(0, response.end().protocolStatus());
+            assertTrue(spooled, "past bodySpoolThreshold the body went to a file");
+            assertTrue(inMemory <= threshold, inMemory + " unread bytes in memory, threshold " + threshold);
+            long bound = 32L << 20;
+            assertTrue(midway < bound && held < bound, "live memory grew by " + LiveMemory.mib(midway) + " MiB half way, "
+                    + LiveMemory.mib(held) + " MiB with the whole body unread (bound " + LiveMemory.mib(bound) + " MiB)");
+            if (procFd) {
+                Await.until(Duration.ofSeconds(20), () -> openSpoolFiles(spool) == 0,
+                        "the spool file is closed once its request ended");
+            }
+            try (var files = Files.list(spool)) {
+                assertEquals(List.of(), files.toList(), "nothing left in the spool directory");
+            }
+        }
+    }
+
     static IntStream connectionCounts() {
         return edgesAndSeeded(2, 32, 1, 3);
     }
 
     @ParameterizedTest(name = "maxConnections {0}")
     @MethodSource("connectionCounts")
-    @DisplayName("maxConnections: that many connections are served; one more waits in the backlog until one closes")
+    @DisplayName("spec 56: maxConnections: that many connections are served; one more waits in the backlog until one"
+            + " closes")
     void maxConnections(int limit) throws Exception {
         try (ServerFixture fixture = new ServerFixture(HELLO, b -> b.maxConnections(limit))) {
             List<RawFcgiConnection> open = new ArrayList<>();
@@ -275,7 +405,7 @@ class ServerLimitsTest {
 
     @ParameterizedTest(name = "maxRequestsPerConnection {0}")
     @MethodSource("requestsPerConnection")
-    @DisplayName("spec 46, 47: maxRequestsPerConnection: that many run at once; one more gets FCGI_CANT_MPX_CONN (limit"
+    @DisplayName("spec 46, 47, 56: maxRequestsPerConnection: that many run at once; one more gets FCGI_CANT_MPX_CONN (limit"
             + " 1) or FCGI_OVERLOADED")
     void maxRequestsPerConnection(int limit) throws Exception {
         Gate gate = new Gate();
@@ -303,7 +433,7 @@ class ServerLimitsTest {
 
     @ParameterizedTest(name = "maxConcurrentRequests {0}")
     @MethodSource("concurrentRequests")
-    @DisplayName("spec 47: maxConcurrentRequests: that many run over several connections; one more gets"
+    @DisplayName("spec 47, 56: maxConcurrentRequests: that many run over several connections; one more gets"
             + " FCGI_OVERLOADED")
     void maxConcurrentRequests(int limit) throws Exception {
         Gate gate = new Gate();

@@ -277,6 +277,11 @@ class ServerProtocolTest {
         }
     }
 
+    /** The record as it went on the wire (type, id, content; padding as the spec recommends). */
+    private static String wire(Record record) {
+        return HexFormat.of().formatHex(RawFcgiConnection.record(record.type(), record.requestId(), record.content()));
+    }
+
     @Test
     @DisplayName("spec 29: an unknown role gets FCGI_UNKNOWN_ROLE and a kept connection stays usable")
     void unknownRole() throws Exception {
@@ -286,12 +291,53 @@ class ServerProtocolTest {
             Record end = conn.readRecord();
             assertEquals(END_REQUEST, end.type());
             assertEquals(3, end.protocolStatus());
+            assertEquals("0103000100080000" + "0000000003000000", wire(end),
+                    "{END_REQUEST, 1, {appStatus 0, FCGI_UNKNOWN_ROLE}}");
             conn.begin(2, 2, true).params(2, params()).stdin(2, new byte[0]);
             Record notServed = conn.readRecord();
             assertEquals(2, notServed.requestId());
             assertEquals(3, notServed.protocolStatus(), "AUTHORIZER is not served by this server");
             conn.request(3, true, params("NAME", "r"), new byte[0]);
             assertEquals("hello r", conn.readResponse(3).body());
+        }
+    }
+
+    @Test
+    @DisplayName("spec 29, 39: an unknown role without FCGI_KEEP_CONN (flags 0) gets exactly {END_REQUEST, 1, {0,"
+            + " FCGI_UNKNOWN_ROLE}} and then the connection closes; with FCGI_KEEP_CONN it stays open")
+    void unknownRoleClosesWithoutKeepConn() throws Exception {
+        try (ServerFixture fixture = new ServerFixture(HELLO); RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 9, false).params(1, params()).stdin(1, new byte[0]);
+            Record end = conn.readRecord();
+            assertNotNull(end, "END_REQUEST before the close");
+            assertEquals("0103000100080000" + "0000000003000000", wire(end));
+            assertTrue(conn.awaitClosed(), "flags 0: closed after END_REQUEST, with no other record");
+        }
+        try (ServerFixture fixture = new ServerFixture(HELLO); RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 9, true).params(1, params()).stdin(1, new byte[0]);
+            assertEquals("0103000100080000" + "0000000003000000", wire(conn.readRecord()));
+            // the connection is still open: GET_VALUES is answered on it, then a request is served
+            ByteArrayOutputStream query = new ByteArrayOutputStream();
+            pair(query, "FCGI_MPXS_CONNS".getBytes(UTF_8), new byte[0]);
+            conn.send(GET_VALUES, 0, query.toByteArray());
+            assertEquals(GET_VALUES_RESULT, conn.readRecord().type());
+            assertFalse(conn.isClosedByPeer(), "FCGI_KEEP_CONN: not closed");
+            conn.request(1, true, params("NAME", "kept"), new byte[0]);
+            assertEquals("hello kept", conn.readResponse(1).body());
+        }
+    }
+
+    @Test
+    @DisplayName("spec 38: status 302 with a Location header is exactly 'Status: 302 Found', the Location line and the"
+            + " blank line on STDOUT (no NPH status line)")
+    void redirectResponse() throws Exception {
+        FcgiHandler handler = (request, response) -> response.status(302).header("Location", "/x");
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.request(1, true, params(), new byte[0]);
+            Response response = conn.readResponse(1);
+            assertEquals("Status: 302 Found\r\nLocation: /x\r\n\r\n", response.text());
+            assertEquals(0, response.end().appStatus());
+            assertEquals(0, response.end().protocolStatus());
         }
     }
 

@@ -157,6 +157,58 @@ class ServerRequestLifecycleTest {
     }
 
     @Test
+    @DisplayName("spec 42: a handler blocked in request.body().read() gets RequestAbortedException when the web server"
+            + " closes the connection")
+    void blockedBodyReadFailsWhenTheConnectionCloses() throws Exception {
+        AtomicReference<Thread> handlerThread = new AtomicReference<>();
+        AtomicReference<Throwable> readError = new AtomicReference<>();
+        AtomicBoolean abortedAfterRead = new AtomicBoolean();
+        CountDownLatch done = new CountDownLatch(1);
+        FcgiHandler handler = (request, response) -> {
+            handlerThread.set(Thread.currentThread());
+            try {
+                int b = request.body().read();
+                readError.set(new AssertionError("read returned " + b + " instead of failing"));
+            } catch (IOException e) {
+                readError.set(e);
+                abortedAfterRead.set(request.isAborted());
+            } finally {
+                done.countDown();
+            }
+        };
+        try (ServerFixture fixture = new ServerFixture(handler)) {
+            RawFcgiConnection conn = fixture.connect();
+            conn.begin(1, 1, true).params(1, params());                 // no STDIN: the read waits
+            Await.until(Duration.ofSeconds(20), () -> blockedInBodyRead(handlerThread.get()),
+                    "the handler waits in request.body().read()");
+            conn.close();
+            assertTrue(done.await(20, TimeUnit.SECONDS), "the blocked read returned");
+            assertInstanceOf(RequestAbortedException.class, readError.get());
+            assertTrue(readError.get().getMessage().contains("connection closed"), readError.get().getMessage());
+            assertTrue(abortedAfterRead.get(), "request.isAborted() once the read failed");
+            Await.until(Duration.ofSeconds(20), () -> fixture.server.activeRequestCount() == 0,
+                    "the request is no longer counted");
+        }
+    }
+
+    /** Whether {@code thread} is parked inside {@link RequestBody#read(byte[], int, int)}. */
+    private static boolean blockedInBodyRead(Thread thread) {
+        if (thread == null) {
+            return false;
+        }
+        boolean parked = false;
+        for (StackTraceElement frame : thread.getStackTrace()) {
+            if (frame.getMethodName().equals("awaitNanos")) {
+                parked = true;
+            }
+            if (parked && frame.getClassName().equals(RequestBody.class.getName()) && frame.getMethodName().equals("read")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
     @DisplayName("spec 42: a handler whose write fails because the connection closed sees the request aborted")
     void writeToAClosedConnectionSeesTheAbort() throws Exception {
         List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -220,6 +272,78 @@ class ServerRequestLifecycleTest {
         }
     }
 
+    /** A GET_VALUES query for FCGI_MPXS_CONNS: its answer shows what the server sent before it. */
+    private static byte[] mpxsQuery() {
+        java.io.ByteArrayOutputStream query = new java.io.ByteArrayOutputStream();
+        pair(query, "FCGI_MPXS_CONNS".getBytes(UTF_8), new byte[0]);
+        return query.toByteArray();
+    }
+
+    /** Sends GET_VALUES and asserts that the very next record is its GET_VALUES_RESULT. */
+    private static void nextRecordAnswersGetValues(RawFcgiConnection conn, String after) throws IOException {
+        conn.send(GET_VALUES, 0, mpxsQuery());
+        Record next = conn.readRecord();
+        assertNotNull(next, "connection closed");
+        assertEquals(GET_VALUES_RESULT, next.type(), "after " + after + ": record type " + next.type() + " for request "
+                + next.requestId() + " came before the answer to GET_VALUES");
+        assertEquals(0, next.requestId());
+    }
+
+    @Test
+    @DisplayName("spec 35, 47: a request the dispatcher rejects gets exactly one END_REQUEST (FCGI_OVERLOADED) and"
+            + " nothing more: the next record is the answer to GET_VALUES, then another request is served")
+    void rejectedRequestGetsOneEndRequest() throws Exception {
+        FcgiHandler echo = (request, response) -> response.body().write(request.body().readAllBytes());
+        FcgiDispatcher dispatcher = (request, job) -> {
+            if (request.param("REJECT") != null) {
+                throw new java.util.concurrent.RejectedExecutionException("queue full (test)");
+            }
+            Thread.ofVirtual().start(job);
+        };
+        try (ServerFixture fixture = new ServerFixture(echo, b -> b.dispatcher(dispatcher));
+             RawFcgiConnection conn = fixture.connect()) {
+            conn.request(1, true, params("REJECT", "1"), "body".getBytes(UTF_8));
+            Response refused = conn.readResponse(1);
+            assertEquals(1, refused.records().size(), "END_REQUEST alone, no STDOUT");
+            assertArrayEquals(new byte[] {0, 0, 0, 0, 2, 0, 0, 0}, refused.end().content(), "{0, FCGI_OVERLOADED}");
+            nextRecordAnswersGetValues(conn, "the rejected request's END_REQUEST");
+            conn.request(2, true, params(), "ok".getBytes(UTF_8));
+            assertEquals("ok", conn.readResponse(2).body(), "no record for request 1 before request 2's answer");
+            assertEquals(0, fixture.server.activeRequestCount());
+        }
+    }
+
+    @Test
+    @DisplayName("spec 35, 37: a handler that throws, before or after committing, gets exactly one END_REQUEST and"
+            + " nothing more: the next record is the answer to GET_VALUES")
+    void failedHandlerGetsOneEndRequest() throws Exception {
+        FcgiHandler handler = (request, response) -> {
+            request.body().readAllBytes();
+            if (request.param("COMMIT") != null) {
+                response.body().write("partial".getBytes(UTF_8));
+                response.body().flush();
+            }
+            throw new IllegalStateException("boom (expected by the test)");
+        };
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.request(1, true, params(), new byte[0]);
+            Response failed = conn.readResponse(1);
+            assertEquals(500, failed.status());
+            assertNotEquals(0, failed.end().appStatus());
+            assertEquals(0, failed.end().protocolStatus());
+            nextRecordAnswersGetValues(conn, "the failed request's END_REQUEST");
+
+            conn.request(2, true, params("COMMIT", "1"), new byte[0]);
+            Response truncated = conn.readResponse(2);
+            assertEquals("partial", truncated.body());
+            assertNotEquals(0, truncated.end().appStatus());
+            nextRecordAnswersGetValues(conn, "the END_REQUEST of the request that failed after committing");
+
+            conn.request(3, true, params(), new byte[0]);
+            assertEquals(500, conn.readResponse(3).status(), "no record for request 1 or 2 before request 3's answer");
+        }
+    }
+
     @Test
     @DisplayName("spec 17: a pair cut off by the end of the PARAMS stream fails that request with 400")
     void paramsTruncated() throws Exception {
@@ -264,6 +388,72 @@ class ServerRequestLifecycleTest {
             assertTrue(early.text().endsWith("early "), early.text());
             conn.stdin(1, "late".getBytes(UTF_8));
             assertEquals("late", conn.readResponse(1).body());
+        }
+    }
+
+    private static final java.util.regex.Pattern ECHO = java.util.regex.Pattern.compile("<(\\d+):([^>]*)>");
+
+    /** The reads echoed as {@code <n:content>} in {@code text}: each n checked against its content, contents joined. */
+    private static String echoedReads(String text) {
+        StringBuilder joined = new StringBuilder();
+        java.util.regex.Matcher m = ECHO.matcher(text);
+        while (m.find()) {
+            assertEquals(Integer.parseInt(m.group(1)), m.group(2).length(), "the size of read " + m.group());
+            joined.append(m.group(2));
+        }
+        return joined.toString();
+    }
+
+    @Test
+    @DisplayName("spec 32: the handler reads STDIN incrementally and, full duplex, answers each read before the next"
+            + " STDIN record is sent")
+    void readsStdinIncrementally() throws Exception {
+        FcgiHandler handler = (request, response) -> {
+            byte[] buffer = new byte[8192];
+            for (int n; (n = request.body().read(buffer)) >= 0; ) {
+                response.body().write(("<" + n + ":" + new String(buffer, 0, n, UTF_8) + ">").getBytes(UTF_8));
+                response.body().flush();
+            }
+            response.body().write("<end>".getBytes(UTF_8));
+        };
+        try (ServerFixture fixture = new ServerFixture(handler, b -> b.fullDuplex(true));
+             RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).params(1, params()).stream(STDIN, 1, "alpha".getBytes(UTF_8));
+            StringBuilder first = new StringBuilder();
+            while (echoedReads(first.toString()).length() < 5) {
+                Record record = conn.readRecord();
+                assertNotNull(record, "connection closed");
+                assertEquals(STDOUT, record.type(), "only STDOUT while STDIN goes on");
+                assertEquals(1, record.requestId());
+                assertTrue(record.content().length > 0, "the STDOUT stream does not end before STDIN");
+                first.append(record.text());
+            }
+            assertTrue(first.toString().startsWith("Status: 200 OK\r\n\r\n<"), first::toString);
+            assertEquals("alpha", echoedReads(first.toString()), "record A was read and answered before B was sent");
+            conn.stdin(1, "beta!".getBytes(UTF_8));
+            Response rest = conn.readResponse(1);
+            assertEquals("beta!", echoedReads(rest.text()));
+            assertTrue(rest.text().endsWith("<end>"), rest::text);
+            assertEquals(0, rest.end().protocolStatus());
+        }
+    }
+
+    @Test
+    @DisplayName("spec 32: CONTENT_LENGTH=10 with a 7-byte body: the handler sees contentLength() 10 and reads 7,"
+            + " so it can detect the short body")
+    void shortBodyIsDetectable() throws Exception {
+        FcgiHandler handler = (request, response) -> {
+            byte[] body = request.body().readAllBytes();
+            long expected = request.contentLength();
+            response.body().write(("contentLength " + expected + ", read " + body.length
+                    + (body.length < expected ? ", short by " + (expected - body.length) : ", complete"))
+                    .getBytes(UTF_8));
+        };
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.request(1, true, params("CONTENT_LENGTH", "10"), "1234567".getBytes(UTF_8));
+            assertEquals("contentLength 10, read 7, short by 3", conn.readResponse(1).body());
+            conn.request(2, true, params("CONTENT_LENGTH", "10"), "1234567890".getBytes(UTF_8));
+            assertEquals("contentLength 10, read 10, complete", conn.readResponse(2).body());
         }
     }
 
@@ -390,6 +580,36 @@ class ServerRequestLifecycleTest {
                     .stdin(1, "in".getBytes(UTF_8));
             conn.stream(DATA, 1, "data".getBytes(UTF_8)).send(DATA, 1, new byte[0]);
             assertEquals("FILTER in data 4", conn.readResponse(1).body());
+        }
+    }
+
+    @Test
+    @DisplayName("spec 54: FILTER: after STDIN the handler writes and flushes, and the web server gets it before any"
+            + " DATA; then a short DATA stream (7 of FCGI_DATA_LENGTH 10) is read and the shortfall detected")
+    void filterWritesBeforeDataAndSeesItsLength() throws Exception {
+        FcgiHandler handler = (request, response) -> {
+            String stdin = new String(request.body().readAllBytes(), UTF_8);
+            response.body().write(("early " + stdin + "\n").getBytes(UTF_8));
+            response.body().flush();
+            byte[] data = request.data().readAllBytes();
+            long expected = Long.parseLong(request.param("FCGI_DATA_LENGTH"));
+            response.body().write(("data '" + new String(data, UTF_8) + "': read " + data.length + " of FCGI_DATA_LENGTH "
+                    + expected + (data.length < expected ? ", short by " + (expected - data.length) : "")
+                    + ", FCGI_DATA_LAST_MOD " + request.param("FCGI_DATA_LAST_MOD")).getBytes(UTF_8));
+        };
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 3, true).params(1, params("FCGI_DATA_LENGTH", "10", "FCGI_DATA_LAST_MOD", "1700000000"))
+                    .stdin(1, "in".getBytes(UTF_8));
+            Record early = conn.readRecord();               // no DATA sent yet
+            assertNotNull(early, "connection closed");
+            assertEquals(STDOUT, early.type());
+            assertEquals(1, early.requestId());
+            assertEquals("Status: 200 OK\r\n\r\nearly in\n", early.text());
+            conn.stream(DATA, 1, "1234567".getBytes(UTF_8)).send(DATA, 1, new byte[0]);
+            Response rest = conn.readResponse(1);
+            assertEquals("data '1234567': read 7 of FCGI_DATA_LENGTH 10, short by 3, FCGI_DATA_LAST_MOD 1700000000",
+                    rest.text());
+            assertEquals(0, rest.end().protocolStatus());
         }
     }
 
