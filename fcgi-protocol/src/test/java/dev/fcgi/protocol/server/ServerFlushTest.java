@@ -90,7 +90,8 @@ class ServerFlushTest {
     private static ServerConfig config(FcgiDispatcher dispatcher, Path spool) {
         return new ServerConfig(TEN_PIECES, dispatcher, false, false, Set.of(FcgiRole.RESPONDER), 16, 4, 16,
                 64 * 1024, 100, Long.MAX_VALUE, 256 * 1024, spool, Duration.ofSeconds(10), Duration.ofSeconds(60),
-                Duration.ofSeconds(60), Duration.ofSeconds(120), Duration.ofSeconds(2), 32 * 1024, List.of());
+                Duration.ofSeconds(60), Duration.ofSeconds(120), Duration.ofSeconds(2), Duration.ZERO, 32 * 1024,
+                List.of());
     }
 
     /** The events expected for ten pieces with explicit flushes after {@code flushAfter}. */
