@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * nginx in front of the echo server (in this JVM), over TCP and over a Unix domain socket, with
- * {@code fastcgi_keep_conn} on and off (spec items 39, 40, 59): a GET with a query string and a custom header,
+ * {@code fastcgi_keep_conn} on and off (spec 39, 40, 59): a GET with a query string and a custom header,
  * a POST of 10 MiB of random bytes (its length and SHA-256 in the echo's JSON, then the same body echoed back
  * byte for byte), then more requests to see whether nginx reuses the FastCGI connection
  * (keep_conn on: one connection serves all of them; off: the server closes each one after END_REQUEST).
