@@ -345,7 +345,13 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
     private void failForInputAfterEnd(Exchange exchange, String stream) {
         String reason = stream + " after the end of " + stream + " (protocol error)";
         logger.warn("{}: request {}: {}; the request is ended", name, exchange.requestId(), reason);
-        exchange.response().terminate(400, reason);
+        if (!exchange.claimWithoutHandler()) {
+            exchange.response().terminate(400, reason);         // its handler is queued or running
+        } else if (exchange.paramsEnded) {
+            exchange.response().sendError(400, reason);
+        } else {
+            end(exchange, null, 1, false, false);               // no STDOUT before the end of PARAMS (spec 30)
+        }
     }
 
     private void abort(FcgiAbortRequest abort) {

@@ -112,6 +112,37 @@ class ServerBadInputTest {
     }
 
     @Test
+    @DisplayName("spec 31, 30: STDIN after its end while PARAMS are still coming: END_REQUEST alone (appStatus 1, no"
+            + " STDOUT before PARAMS end), the bodies freed; the connection goes on")
+    void stdinAfterItsEndBeforeParamsEnd() throws Exception {
+        try (ServerFixture fixture = new ServerFixture((request, response) -> response.body().write(
+                request.body().readAllBytes())); RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).stdin(1, "abc".getBytes(UTF_8)).stream(STDIN, 1, "late".getBytes(UTF_8));
+            Response response = conn.readResponse(1);
+            assertEquals(0, response.stdout().length, response.text());
+            assertEquals(1, response.end().appStatus());
+            conn.request(2, true, Map.of(), "next".getBytes(UTF_8));
+            assertEquals("next", conn.readResponse(2).body());
+        }
+    }
+
+    @Test
+    @DisplayName("spec 31: on the event loop, STDIN after its end while a FILTER's DATA is still coming: 400, the"
+            + " bodies freed; the connection goes on")
+    void stdinAfterItsEndBeforeAnEventLoopHandlerRuns() throws Exception {
+        FcgiHandler handler = (request, response) -> response.body().write(request.body().readAllBytes());
+        try (ServerFixture fixture = new ServerFixture(handler, b -> b.handlerOnEventLoop(true));
+             RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 3, true).params(1, Map.of()).stdin(1, "abc".getBytes(UTF_8))
+                    .stream(DATA, 1, "data".getBytes(UTF_8)).stream(STDIN, 1, "late".getBytes(UTF_8));
+            Response response = conn.readResponse(1);
+            assertEquals(400, response.status(), response.text());
+            conn.request(2, true, Map.of(), "next".getBytes(UTF_8));
+            assertEquals("next", conn.readResponse(2).body());
+        }
+    }
+
+    @Test
     @DisplayName("spec 49: a handler that ignores an abort and returns normally: its answer is dropped, only"
             + " END_REQUEST goes out")
     void answerAfterAnAbortIsDropped() throws Exception {
