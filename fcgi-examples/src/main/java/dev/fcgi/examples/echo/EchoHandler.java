@@ -133,8 +133,8 @@ public final class EchoHandler implements FcgiHandler {
         if (value == null) {
             return -1;
         }
-        boolean digits = !value.isEmpty() && value.length() <= 19 && value.chars().allMatch(c -> c >= '0' && c <= '9');
-        long parsed = digits ? Long.parseLong(value) : -1;
+        boolean digits = !value.isEmpty() && value.length() <= 18 && value.chars().allMatch(c -> c >= '0' && c <= '9');
+        long parsed = digits ? Long.parseLong(value) : -1;        // 18 digits always fit; both limits have fewer
         if (parsed < 0 || parsed > max) {
             throw new IllegalArgumentException(name + ": '" + value + "' (expected: a whole number from 0 to " + max
                     + ")");

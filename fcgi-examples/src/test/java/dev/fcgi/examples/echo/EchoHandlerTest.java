@@ -116,7 +116,8 @@ class EchoHandlerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"-1", "abc", "", " 5", "1e3", "0x10", "99999999999999999999", "1099511627777"})
+    @ValueSource(strings = {"-1", "abc", "", " 5", "1e3", "0x10", "9999999999999999999", "99999999999999999999",
+            "1099511627777"})
     @DisplayName("a bad ECHO_BYTES: 400 with an error naming it, nothing streamed")
     void badBytes(String value) throws Exception {
         assertBadValue("ECHO_BYTES", value, EchoHandler.MAX_BYTES);

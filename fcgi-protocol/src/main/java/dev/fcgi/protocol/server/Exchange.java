@@ -228,11 +228,12 @@ final class Exchange implements FcgiRequest {
         synchronized (this) {
             handlerThread = Thread.currentThread();
         }
-        ScheduledFuture<?> terminateTimer = terminateTimeoutNanos > 0 && !connection.inEventLoop()
-                ? connection.schedule(this::terminateTimedOut, terminateTimeoutNanos)
-                : null;
+        ScheduledFuture<?> terminateTimer = null;
         Throwable failure = null;
         try {
+            if (terminateTimeoutNanos > 0 && !connection.inEventLoop()) {
+                terminateTimer = connection.schedule(this::terminateTimedOut, terminateTimeoutNanos);
+            }
             handler.handle(this, response);
         } catch (Throwable t) {
             failure = t;
@@ -335,7 +336,9 @@ final class Exchange implements FcgiRequest {
      * interrupted, and a response that was cut short closes its connection once the connection is otherwise idle.
      */
     void terminate(String reason, boolean cutShort) {
-        abort("terminated: " + reason);
+        if (abort("terminated: " + reason)) {
+            connection.handlerDone(this);   // no handler will run (it was still queued): free the request now
+        }
         connection.wakeWriters();
         if (cutShort) {
             connection.closeWhenIdle();

@@ -9,8 +9,11 @@ import java.io.OutputStream;
  * happens at the first flush of the body (the body is buffered in chunks, so small writes do not commit it).
  *
  * <p>The body stream waits while the connection cannot take more data (the web server or its client reads
- * slowly), so a response of any size needs only a bounded amount of memory. Writes after the request was aborted
- * fail with an {@link IOException}; writes after {@link #finish()} are discarded.
+ * slowly), so a response of any size needs only a bounded amount of memory. Unless the server is full duplex
+ * ({@link FcgiServer.Builder#fullDuplex(boolean)}), the commit also waits until the request body has arrived
+ * (nginx sends no more of it once it has the header); a body that stops coming makes that write fail, and the
+ * answer is 408. Writes after the request was aborted fail with an {@link IOException}; writes after
+ * {@link #finish()} are discarded.
  */
 public interface FcgiResponse {
 
@@ -37,7 +40,10 @@ public interface FcgiResponse {
     /** The value of header {@code name} set so far, or {@code null}. */
     String header(String name);
 
-    /** The body. Closing it flushes it; the response ends when the handler returns. */
+    /**
+     * The body. Closing it flushes it (unless the commit still waits for the request body: then the end sends it);
+     * the response ends when the handler returns.
+     */
     OutputStream body();
 
     /** The FCGI_STDERR stream: text the web server writes to its error log. */

@@ -323,6 +323,9 @@ public final class FcgiServer implements AutoCloseable {
      */
     public static final class Builder {
 
+        /** The longest timeout a setting takes: beyond it, nanosecond arithmetic would overflow. */
+        private static final Duration MAX_TIMEOUT = Duration.ofDays(365);
+
         private final List<SocketAddress> listen = new ArrayList<>();
         private boolean listenInherited;
         private FcgiHandler handler;
@@ -429,8 +432,9 @@ public final class FcgiServer implements AutoCloseable {
          * response header it sends no more of the request body, so a handler that answers while it reads (a
          * transform of the upload, an echo) would wait for the rest of its body until a timeout. The body keeps
          * arriving meanwhile (spooled past {@link #bodySpoolThreshold(int)}), and a held response holds one
-         * {@link #responseBufferSize(int)} chunk. A response that ends (or {@code finish()}) is sent at once, and
-         * STDERR is never held. Set true for clients that read the answer while they send the body (FcgiClient):
+         * {@link #responseBufferSize(int)} chunk. A response that ends (the handler returns, or calls
+         * {@code finish()}) is sent at once, closing the body stream does not wait, and STDERR is never held; a
+         * body that stops coming for the body read timeout fails the waiting write, and the answer is 408. Set true for clients that read the answer while they send the body (FcgiClient):
          * the FastCGI specification allows a responder to write before STDIN ends.
          */
         public Builder fullDuplex(boolean fullDuplex) {
@@ -589,10 +593,7 @@ public final class FcgiServer implements AutoCloseable {
          */
         public Builder requestTerminateTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "requestTerminateTimeout");
-            if (timeout.isNegative()) {
-                throw new IllegalArgumentException("requestTerminateTimeout: " + timeout + " (expected: 0 or more)");
-            }
-            this.requestTerminateTimeout = timeout;
+            this.requestTerminateTimeout = timeout.isZero() ? timeout : checkPositive("requestTerminateTimeout", timeout);
             return this;
         }
 
@@ -720,8 +721,8 @@ public final class FcgiServer implements AutoCloseable {
         }
 
         private static Duration checkPositive(String name, Duration value) {
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
+            if (value.isNegative() || value.isZero() || value.compareTo(MAX_TIMEOUT) > 0) {
+                throw new IllegalArgumentException(name + ": " + value + " (expected: > 0 and at most 365 days)");
             }
             return value;
         }

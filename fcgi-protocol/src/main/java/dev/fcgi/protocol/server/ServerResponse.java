@@ -324,7 +324,14 @@ final class ServerResponse implements FcgiResponse {
 
     /** Waits, without the lock, until the request body has arrived and the head may go out. */
     private void awaitRequestBody() throws IOException {
-        exchange.stdinBody().awaitArrival();
+        try {
+            exchange.stdinBody().awaitArrival();
+        } catch (RequestBody.BodyReadTimeoutException e) {
+            // the held chunk holds part of the answer: a handler that swallowed this and returned must not send it
+            // as a complete one
+            terminate(408, e.getMessage());
+            throw e;
+        }
         exchange.checkWritable();
         lock.lock();
         try {
@@ -458,8 +465,17 @@ final class ServerResponse implements FcgiResponse {
             flushBody();
         }
 
+        /** Sends what is buffered, unless the head still waits for the request body: then the end sends it. */
         @Override
         public void close() throws IOException {
+            lock.lock();
+            try {
+                if (holdsHead()) {
+                    return;
+                }
+            } finally {
+                lock.unlock();
+            }
             flushBody();
         }
     }

@@ -516,6 +516,46 @@ class ServerRequestLifecycleTest {
     }
 
     @Test
+    @DisplayName("not full duplex: closing the body stream does not wait for the request body; the answer goes out"
+            + " when the handler returns")
+    void closingTheBodyDoesNotWait() throws Exception {
+        FcgiHandler handler = (request, response) -> {
+            response.status(403);
+            try (java.io.OutputStream out = response.body()) {
+                out.write("denied".getBytes(UTF_8));
+            }
+        };
+        try (ServerFixture fixture = new ServerFixture(handler); RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).params(1, params()).stream(STDIN, 1, "an upload still coming".getBytes(UTF_8));
+            Response response = conn.readResponse(1);
+            assertEquals(403, response.status());
+            assertEquals("denied", response.body());
+        }
+    }
+
+    @Test
+    @DisplayName("not full duplex: a handler that swallows the body read timeout of a waiting write and returns"
+            + " still gets 408, not the held part of its answer as if complete")
+    void swallowedTimeoutOfAWaitingWriteIs408() throws Exception {
+        AtomicReference<String> swallowed = new AtomicReference<>();
+        FcgiHandler handler = (request, response) -> {
+            try {
+                response.body().write(new byte[40 * 1024]);           // more than one chunk: the write waits
+            } catch (IOException e) {
+                swallowed.set(e.getMessage());
+            }
+        };
+        try (ServerFixture fixture = new ServerFixture(handler, b -> b.bodyReadTimeout(Duration.ofMillis(300)));
+             RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).params(1, params()).stream(STDIN, 1, "stalls".getBytes(UTF_8));
+            Response response = conn.readResponse(1);
+            assertEquals(408, response.status(), response.text());
+            assertNotEquals(0, response.end().appStatus());
+            assertTrue(swallowed.get().contains("body read timeout"), swallowed.get());
+        }
+    }
+
+    @Test
     @DisplayName("not full duplex: a response that ends before the body has arrived is sent at once (nginx then"
             + " stops sending the body, and the server drops the rest)")
     void completeResponseIsNotHeld() throws Exception {
