@@ -443,6 +443,14 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         detach(exchange);
+        if (!exchange.stdinEnded || !exchange.dataEnded) {
+            // what is still to come of its input no longer reaches it: a handler reading on (after finish()) or a
+            // write waiting for the body must not wait for it until the body read timeout
+            IOException gone = new IOException("request " + exchange.requestId()
+                    + " has ended before its input did: the rest is not received");
+            exchange.stdinBody().fail(gone);
+            exchange.dataBody().fail(gone);
+        }
         if (last != null) {
             if (channel.isActive()) {
                 channel.write(last, channel.voidPromise());

@@ -516,6 +516,33 @@ class ServerRequestLifecycleTest {
     }
 
     @Test
+    @DisplayName("a handler that reads its body after finish(), before the body has arrived: the read fails at once"
+            + " (the rest of the body no longer reaches the request), not after the body read timeout")
+    void bodyReadAfterFinishFailsAtOnce() throws Exception {
+        AtomicReference<Throwable> readFailure = new AtomicReference<>();
+        CountDownLatch readDone = new CountDownLatch(1);
+        FcgiHandler handler = (request, response) -> {
+            response.body().write("answered".getBytes(UTF_8));
+            response.finish();
+            try {
+                request.body().readAllBytes();
+            } catch (IOException e) {
+                readFailure.set(e);
+            } finally {
+                readDone.countDown();
+            }
+        };
+        try (ServerFixture fixture = new ServerFixture(handler, b -> b.fullDuplex(true));
+             RawFcgiConnection conn = fixture.connect()) {
+            conn.begin(1, 1, true).params(1, params()).stream(STDIN, 1, "half".getBytes(UTF_8));
+            assertEquals("answered", conn.readResponse(1).body());
+            assertTrue(readDone.await(20, TimeUnit.SECONDS), "the read ended (the body read timeout is 60 s)");
+            assertTrue(readFailure.get().getMessage().contains("has ended before its input did"),
+                    String.valueOf(readFailure.get()));
+        }
+    }
+
+    @Test
     @DisplayName("not full duplex: closing the body stream does not wait for the request body; the answer goes out"
             + " when the handler returns")
     void closingTheBodyDoesNotWait() throws Exception {
