@@ -351,6 +351,7 @@ public final class FcgiServer implements AutoCloseable {
         private Duration lingerTimeout = Duration.ofSeconds(2);
         private Duration requestTerminateTimeout = Duration.ZERO;
         private int responseBufferSize = 32 * 1024;
+        private long eventLoopWriteLimit = 8L << 20;
         private WriteBufferWaterMark waterMark = new WriteBufferWaterMark(64 * 1024, 128 * 1024);
         private List<AllowedClient> allowedClients = List.of();
         private String unixSocketOwner;
@@ -416,7 +417,7 @@ public final class FcgiServer implements AutoCloseable {
         /**
          * Runs the handler on the connection's event loop, once the whole request (params, body and data) has
          * arrived, for handlers that never block. Body reads then never wait and response writes never wait for
-         * the connection (large responses collect in memory); a request whose body stops coming for the body read
+         * the connection (up to {@link #eventLoopWriteLimit(long)} bytes collect in memory); a request whose body stops coming for the body read
          * timeout is answered 408. Default: false.
          */
         public Builder handlerOnEventLoop(boolean onEventLoop) {
@@ -597,6 +598,20 @@ public final class FcgiServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Bytes a handler on the event loop ({@link #handlerOnEventLoop(boolean)}) may leave queued on its
+         * connection: it cannot wait for the web server to read, so past this its write fails and the answer is cut
+         * short (large answers to slow readers belong on a worker, whose writes wait). Default: 8 MiB.
+         */
+        public Builder eventLoopWriteLimit(long bytes) {
+            if (bytes < 64 * 1024 || bytes > 1L << 40) {
+                throw new IllegalArgumentException("eventLoopWriteLimit: " + bytes + " (expected: 65536 to "
+                        + (1L << 40) + ")");
+            }
+            this.eventLoopWriteLimit = bytes;
+            return this;
+        }
+
         /** Size of the STDOUT records a response body is cut into. Default: 32 KiB. */
         public Builder responseBufferSize(int bytes) {
             this.responseBufferSize = checkRange("responseBufferSize", bytes, 256, 0xFFFF * 16);
@@ -683,7 +698,7 @@ public final class FcgiServer implements AutoCloseable {
                     Set.copyOf(roles), maxConnections, maxRequestsPerConnection, maxConcurrentRequests,
                     maxParamsLength, maxParams, maxRequestBodyLength, bodySpoolThreshold, spoolDirectory,
                     headerTimeout, bodyReadTimeout, writeTimeout, idleTimeout, lingerTimeout, requestTerminateTimeout,
-                    responseBufferSize,
+                    responseBufferSize, eventLoopWriteLimit,
                     allowedClients);
             return new FcgiServer(this, config, owned);
         }

@@ -25,6 +25,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
@@ -703,7 +704,11 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
      * @throws IOException when the request is aborted, the connection closes, or the write timeout passes
      */
     void awaitWritable(Exchange exchange) throws IOException {
-        if (channel.isWritable() || channel.eventLoop().inEventLoop()) {
+        if (channel.isWritable()) {
+            return;
+        }
+        if (channel.eventLoop().inEventLoop()) {
+            checkEventLoopBacklog(exchange);
             return;
         }
         long timeout = config.writeTimeout().toNanos();
@@ -733,6 +738,25 @@ final class FcgiServerHandler extends ChannelInboundHandlerAdapter {
             exchange.response().terminate(504, reason);
             throw new RequestAbortedException("response to " + exchange + ": " + reason);
         }
+    }
+
+    /**
+     * A handler on the event loop cannot wait for the web server to read: past {@code eventLoopWriteLimit} bytes
+     * queued on the connection its response is cut short, so that a large answer to a slow reader cannot take the
+     * heap.
+     */
+    private void checkEventLoopBacklog(Exchange exchange) throws IOException {
+        ChannelOutboundBuffer outbound = channel.unsafe().outboundBuffer();
+        long queued = outbound == null ? 0 : outbound.totalPendingWriteBytes();
+        if (queued <= config.eventLoopWriteLimit()) {
+            return;
+        }
+        String reason = queued + " bytes of the response wait for the web server, more than the event-loop write"
+                + " limit of " + config.eventLoopWriteLimit() + " (a handler on the event loop cannot wait; large"
+                + " answers to slow readers belong on a worker)";
+        logger.warn("{}: request {}: {}; the response is cut short", name, exchange.requestId(), reason);
+        exchange.response().terminate(500, reason);
+        throw new RequestAbortedException("response to " + exchange + ": " + reason);
     }
 
     void write(FcgiRecord record, boolean flush) {

@@ -32,6 +32,7 @@ record ServerConfig(
         Duration lingerTimeout,
         Duration requestTerminateTimeout,
         int responseBufferSize,
+        long eventLoopWriteLimit,
         List<AllowedClient> allowedClients) {
 
     /** The requests one connection may really have in progress: the smaller of the two limits. */

@@ -91,7 +91,7 @@ class ServerFlushTest {
         return new ServerConfig(TEN_PIECES, dispatcher, false, false, Set.of(FcgiRole.RESPONDER), 16, 4, 16,
                 64 * 1024, 100, Long.MAX_VALUE, 256 * 1024, spool, Duration.ofSeconds(10), Duration.ofSeconds(60),
                 Duration.ofSeconds(60), Duration.ofSeconds(120), Duration.ofSeconds(2), Duration.ZERO, 32 * 1024,
-                List.of());
+                8L << 20, List.of());
     }
 
     /** The events expected for ten pieces with explicit flushes after {@code flushAfter}. */

@@ -162,7 +162,7 @@ class ServerPipelineFuzzTest {
         return new ServerConfig(HANDLER, dispatcher, onEventLoop, false, Set.of(FcgiRole.RESPONDER, FcgiRole.FILTER), 16,
                 MAX_REQUESTS_PER_CONNECTION, MAX_CONCURRENT_REQUESTS, 256, 8, 1024, 256, SPOOL,
                 Duration.ofSeconds(10), Duration.ofMillis(1), Duration.ofSeconds(10), Duration.ofSeconds(120),
-                Duration.ofSeconds(2), Duration.ZERO, 256, List.of());
+                Duration.ofSeconds(2), Duration.ZERO, 256, 8L << 20, List.of());
     }
 
     private static Path spoolDirectory() {

@@ -227,6 +227,42 @@ class ServerSlowlorisTest {
         }
     }
 
+    @Test
+    @DisplayName("spec 76: a handler on the event loop writing 64 MiB to a web server that never reads: past"
+            + " eventLoopWriteLimit its write fails, the answer is cut short and the connection closed")
+    void eventLoopHandlerToAPeerThatNeverReads() throws Exception {
+        AtomicReference<IOException> failure = new AtomicReference<>();
+        java.util.concurrent.CountDownLatch failed = new java.util.concurrent.CountDownLatch(1);
+        FcgiHandler handler = (request, response) -> {
+            byte[] chunk = new byte[16 * 1024];
+            try {
+                for (int i = 0; i < 4096; i++) {
+                    response.body().write(chunk);
+                }
+            } catch (IOException e) {
+                failure.set(e);
+                failed.countDown();
+                throw e;
+            }
+        };
+        try (ServerFixture fixture = new ServerFixture(handler, b -> b.handlerOnEventLoop(true)
+                .eventLoopWriteLimit(1 << 20));
+             SocketChannel peer = SocketChannel.open(fixture.server.localAddress())) {
+            peer.write(ByteBuffer.wrap(concat(record(BEGIN_REQUEST, 1, new byte[] {0, 1, 1, 0, 0, 0, 0, 0}),
+                    record(PARAMS, 1, new byte[0]), record(STDIN, 1, new byte[0]))));
+            assertTrue(failed.await(20, TimeUnit.SECONDS), "the write failed before 64 MiB were queued");
+            assertTrue(failure.get().getMessage().contains("event-loop write limit"), failure.get().getMessage());
+            Await.until(Duration.ofSeconds(20), () -> fixture.server.connectionCount() == 0,
+                    "the server closed the connection");
+            long received = 0;
+            ByteBuffer sink = ByteBuffer.allocate(64 * 1024);
+            for (int n = peer.read(sink); n >= 0; n = peer.read(sink.clear())) {    // up to the server's close
+                received += n;
+            }
+            assertTrue(received < 64L << 20, "the answer was cut short: " + received + " bytes");
+        }
+    }
+
     private static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] part : parts) {
