@@ -172,4 +172,30 @@ class ClientLimitsTest extends FakeServerTestBase {
         assertInstanceOf(FcgiTimeoutException.class, late);
         assertTrue(late.getMessage().contains("request timed out after 800 ms"), late.getMessage());
     }
+    @Test
+    @DisplayName("connectTimeout: a connect the application never completes (its accept queue is full) fails with"
+            + " FcgiConnectException after the connect timeout")
+    void connectTimeout() throws Exception {
+        List<java.nio.channels.SocketChannel> queued = new ArrayList<>();
+        try (java.net.ServerSocket neverAccepts = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            java.net.InetSocketAddress address = (java.net.InetSocketAddress) neverAccepts.getLocalSocketAddress();
+            for (int i = 0; i < 8; i++) {               // backlog 1: the kernel completes two, and drops the rest
+                java.nio.channels.SocketChannel channel = java.nio.channels.SocketChannel.open();
+                channel.configureBlocking(false);
+                channel.connect(address);
+                queued.add(channel);
+            }
+            try (FcgiClient hanging = FcgiClient.builder().address(address).multiplexing(Multiplexing.OFF)
+                    .connectTimeout(Duration.ofMillis(300)).requestTimeout(Duration.ofSeconds(30)).build()) {
+                Throwable failure = failure(hanging.send(FcgiClientRequest.get("/a.php", "")));
+                assertInstanceOf(FcgiConnectException.class, failure);
+                assertTrue(failure.getMessage().contains("timed out"), failure.getMessage());
+            }
+        } finally {
+            for (java.nio.channels.SocketChannel channel : queued) {
+                channel.close();
+            }
+        }
+    }
 }
