@@ -341,15 +341,18 @@ final class ServerResponse implements FcgiResponse {
         }
     }
 
-    private void flushBody() throws IOException {
-        boolean held;
+    /** {@link #holdsHead()}, taking the lock. */
+    private boolean headHeld() {
         lock.lock();
         try {
-            held = holdsHead();
+            return holdsHead();
         } finally {
             lock.unlock();
         }
-        if (held) {
+    }
+
+    private void flushBody() throws IOException {
+        if (headHeld()) {
             awaitRequestBody();
         }
         lock.lock();
@@ -468,15 +471,9 @@ final class ServerResponse implements FcgiResponse {
         /** Sends what is buffered, unless the head still waits for the request body: then the end sends it. */
         @Override
         public void close() throws IOException {
-            lock.lock();
-            try {
-                if (holdsHead()) {
-                    return;
-                }
-            } finally {
-                lock.unlock();
+            if (!headHeld()) {
+                flushBody();
             }
-            flushBody();
         }
     }
 
